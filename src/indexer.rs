@@ -1,0 +1,484 @@
+//! `notes-search index`: bring the index in line with the corpus.
+//!
+//! Incremental by default. The manifest (path, size, mtime, hash of every
+//! indexed note) lives in the index's fast fields and so is committed
+//! atomically with the documents it describes. A note whose size and mtime
+//! are unchanged is skipped without being read; new and changed notes are
+//! parsed on all cores and replace their old document; notes that are gone
+//! are deleted. When nothing changed, nothing is written and the ~100 ms
+//! dictionary is never built.
+//!
+//! A full rebuild happens with `--rebuild`, when the corpus root or the user
+//! dictionary changed, or when the index is from another format version.
+//! Within one format it deletes and re-adds every document in a single
+//! commit, so queries keep reading the old commit until the new one lands,
+//! and a killed run leaves the old commit in place.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use tantivy::columnar::StrColumn;
+use tantivy::schema::Term;
+use tantivy::{DateTime, IndexWriter, TantivyDocument};
+
+use crate::dict::{self, Segmenter};
+use crate::normalize::normalize;
+use crate::note::{parse_note, Note};
+use crate::schema::{self, Fields};
+use crate::store::{self, IndexMeta, State};
+use crate::tokenizer;
+use crate::walk::{walk, NoteFile};
+
+/// Notes larger than this are indexed up to this size, with a warning.
+pub const MAX_NOTE_BYTES: u64 = 64 << 20;
+
+/// Memory the tantivy writer may use per indexing thread.
+const WRITER_MEMORY_PER_THREAD: usize = 64 << 20;
+
+/// What to index, where.
+#[derive(Clone, Debug)]
+pub struct IndexOptions {
+    /// Corpus root.
+    pub corpus: PathBuf,
+    /// Index directory.
+    pub index: PathBuf,
+    /// Re-index every note.
+    pub rebuild: bool,
+    /// Draw a progress bar on stderr.
+    pub progress: bool,
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IndexSummary {
+    /// Notes indexed for the first time.
+    pub new: usize,
+    /// Notes re-indexed because they changed.
+    pub changed: usize,
+    /// Notes removed because their file is gone.
+    pub deleted: usize,
+    /// Notes left as they were.
+    pub unchanged: usize,
+    /// Files that could not be read at all.
+    pub skipped: usize,
+    /// Warnings printed.
+    pub warnings: usize,
+    /// Notes in the index afterwards.
+    pub total: usize,
+    /// Why everything was rebuilt, if it was.
+    pub rebuilt: Option<String>,
+}
+
+/// Indexes `options.corpus` into `options.index`. `warn` receives one line
+/// per problem (`path: reason`); it is called from several threads.
+pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<IndexSummary> {
+    let root = corpus_root(&options.corpus)?;
+    let _lock = store::lock(&options.index)?;
+    let warnings = AtomicUsize::new(0);
+    let warn = |line: &str| {
+        warnings.fetch_add(1, Ordering::Relaxed);
+        warn(line);
+    };
+
+    let user_dict_path = root.join(dict::USER_DICT_PATH);
+    let user_dict_bytes = std::fs::read(&user_dict_path).unwrap_or_default();
+    let user_dict_hash = if user_dict_bytes.is_empty() {
+        0
+    } else {
+        xxhash_rust::xxh3::xxh3_64(&user_dict_bytes)
+    };
+
+    let (index, fields, rebuilt, manifest) = match store::open(&options.index)? {
+        State::Ready(open) => {
+            let reason = if options.rebuild {
+                Some("--rebuild".to_string())
+            } else if open.meta.corpus != root {
+                Some(format!(
+                    "the index was built from {}",
+                    open.meta.corpus.display()
+                ))
+            } else if open.meta.user_dict_hash != user_dict_hash {
+                Some(format!("{} changed", dict::USER_DICT_PATH))
+            } else {
+                None
+            };
+            let manifest = if reason.is_none() {
+                read_manifest(&open.index, &open.fields)?
+            } else {
+                HashMap::new()
+            };
+            (open.index, open.fields, reason, manifest)
+        }
+        State::Missing => {
+            let index = store::create(&options.index)?;
+            let fields = schema::fields(&index.schema())?;
+            (index, fields, None, HashMap::new())
+        }
+        State::Unusable(reason) => {
+            let index = store::create(&options.index)?;
+            let fields = schema::fields(&index.schema())?;
+            let why = format!("the old index was unusable: {reason}");
+            (index, fields, Some(why), HashMap::new())
+        }
+    };
+    let full = rebuilt.is_some();
+
+    let walked = walk(&root);
+    for error in &walked.errors {
+        warn(error);
+    }
+    let mut plan = plan(&walked.files, &manifest);
+    drop_touched_but_identical(&mut plan);
+
+    let mut summary = IndexSummary {
+        skipped: walked.errors.len(),
+        unchanged: plan.unchanged,
+        deleted: plan.deleted.len(),
+        rebuilt,
+        ..Default::default()
+    };
+    if !full && plan.to_index.is_empty() && plan.deleted.is_empty() {
+        summary.total = summary.unchanged;
+        summary.warnings = warnings.load(Ordering::Relaxed);
+        return Ok(summary);
+    }
+
+    let user_dict_text = String::from_utf8_lossy(&user_dict_bytes);
+    let (user_entries, dict_warnings) = dict::parse_user_dict(&user_dict_text);
+    for w in dict_warnings {
+        warn(&format!("{}: {w}", user_dict_path.display()));
+    }
+    let (jieba, resolved) = dict::full_jieba(&user_entries);
+    tokenizer::register(&index, Segmenter::new(jieba));
+
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let mut writer: IndexWriter<TantivyDocument> = index
+        .writer_with_num_threads(threads, threads * WRITER_MEMORY_PER_THREAD)
+        .context("cannot open the index for writing")?;
+    if full {
+        writer.delete_all_documents()?;
+    }
+    for rel in &plan.deleted {
+        writer.delete_term(Term::from_field_text(fields.path, rel));
+    }
+
+    let bar = progress_bar(options.progress, plan.to_index.len());
+    let skipped = AtomicUsize::new(0);
+    let failed: Mutex<Option<tantivy::TantivyError>> = Mutex::default();
+    plan.to_index.par_iter().for_each(|planned| {
+        let file = planned.file;
+        // Deleting just before adding, in the same thread, orders the two:
+        // the delete removes the old document and spares the new one.
+        if planned.known.is_some() {
+            writer.delete_term(Term::from_field_text(fields.path, &file.rel));
+        }
+        match read_file(file) {
+            Ok((bytes, read_notes)) => {
+                let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+                let note = parse_note(&bytes, file_stem(&file.rel));
+                for w in read_notes.iter().chain(&note.warnings) {
+                    bar.suspend(|| warn(&format!("{}: {w}", file.abs.display())));
+                }
+                if let Err(e) = writer.add_document(document(&fields, file, hash, &note)) {
+                    failed
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get_or_insert(e);
+                }
+            }
+            Err(e) => {
+                skipped.fetch_add(1, Ordering::Relaxed);
+                bar.suspend(|| warn(&format!("{}: {e:#}", file.abs.display())));
+            }
+        }
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    if let Some(e) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e).context("indexing failed");
+    }
+
+    let meta = IndexMeta {
+        format: schema::FORMAT_VERSION,
+        corpus: root,
+        user_dict_hash,
+        dict: resolved,
+        indexed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    let mut prepared = writer.prepare_commit().context("cannot commit the index")?;
+    prepared.set_payload(&serde_json::to_string(&meta)?);
+    prepared.commit().context("cannot commit the index")?;
+    writer
+        .wait_merging_threads()
+        .context("cannot finish merging")?;
+
+    let skipped = skipped.into_inner();
+    let known = plan.to_index.iter().filter(|p| p.known.is_some()).count();
+    let indexed = plan.to_index.len() - skipped;
+    summary.skipped += skipped;
+    summary.changed = known;
+    summary.new = plan.to_index.len() - known;
+    summary.deleted += known.saturating_sub(indexed.min(known));
+    summary.total = summary.unchanged + indexed;
+    summary.warnings = warnings.load(Ordering::Relaxed);
+    Ok(summary)
+}
+
+fn corpus_root(corpus: &Path) -> Result<PathBuf> {
+    if !corpus.is_dir() {
+        bail!(
+            "no corpus at {}: pass --corpus DIR (or set NOTES_SEARCH_CORPUS) to the folder of your notes",
+            corpus.display()
+        );
+    }
+    corpus
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", corpus.display()))
+}
+
+/// What the manifest remembers of a note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Known {
+    size: u64,
+    mtime_ns: u64,
+    hash: u64,
+}
+
+/// Reads path, size and mtime of every live document from the fast fields.
+fn read_manifest(index: &tantivy::Index, fields: &Fields) -> Result<HashMap<String, Known>> {
+    let reader = index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into()?;
+    let searcher = reader.searcher();
+    let schema = index.schema();
+    let mut manifest = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let fast = segment.fast_fields();
+        let paths: StrColumn = fast
+            .str(schema.get_field_name(fields.path))?
+            .context("the index has no path column")?;
+        let sizes = fast.u64(schema.get_field_name(fields.size))?;
+        let mtimes = fast.u64(schema.get_field_name(fields.mtime))?;
+        let hashes = fast.u64(schema.get_field_name(fields.hash))?;
+        let mut path = String::new();
+        for doc in segment.doc_ids_alive() {
+            let Some(ord) = paths.term_ords(doc).next() else {
+                continue;
+            };
+            path.clear();
+            paths.ord_to_str(ord, &mut path)?;
+            let known = Known {
+                size: sizes.first(doc).unwrap_or(0),
+                mtime_ns: mtimes.first(doc).unwrap_or(0),
+                hash: hashes.first(doc).unwrap_or(0),
+            };
+            manifest.insert(path.clone(), known);
+        }
+    }
+    Ok(manifest)
+}
+
+struct Planned<'a> {
+    file: &'a NoteFile,
+    /// What the index has for this path, if anything.
+    known: Option<Known>,
+}
+
+struct Plan<'a> {
+    to_index: Vec<Planned<'a>>,
+    deleted: Vec<String>,
+    unchanged: usize,
+}
+
+fn plan<'a>(files: &'a [NoteFile], manifest: &HashMap<String, Known>) -> Plan<'a> {
+    let mut to_index = Vec::new();
+    let mut unchanged = 0;
+    for file in files {
+        match manifest.get(&file.rel) {
+            Some(k) if k.size == file.size && k.mtime_ns == file.mtime_ns => unchanged += 1,
+            Some(&k) => to_index.push(Planned {
+                file,
+                known: Some(k),
+            }),
+            None => to_index.push(Planned { file, known: None }),
+        }
+    }
+    let present: std::collections::HashSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+    let mut deleted: Vec<String> = manifest
+        .keys()
+        .filter(|p| !present.contains(p.as_str()))
+        .cloned()
+        .collect();
+    deleted.sort();
+    Plan {
+        to_index,
+        deleted,
+        unchanged,
+    }
+}
+
+/// Notes whose mtime changed but whose bytes did not (a checkout, a
+/// `touch`) are not re-indexed: their hash is compared first.
+fn drop_touched_but_identical(plan: &mut Plan) {
+    let identical: Vec<bool> = plan
+        .to_index
+        .par_iter()
+        .map(|p| match p.known {
+            Some(k) if k.size == p.file.size => read_file(p.file)
+                .is_ok_and(|(bytes, _)| xxhash_rust::xxh3::xxh3_64(&bytes) == k.hash),
+            _ => false,
+        })
+        .collect();
+    let before = plan.to_index.len();
+    let mut flags = identical.into_iter();
+    plan.to_index.retain(|_| !flags.next().unwrap_or(false));
+    plan.unchanged += before - plan.to_index.len();
+}
+
+/// Reads a note file (up to [`MAX_NOTE_BYTES`]); returns its bytes and notes
+/// on reading.
+fn read_file(file: &NoteFile) -> Result<(Vec<u8>, Vec<String>)> {
+    let mut notes = Vec::new();
+    let mut bytes = Vec::new();
+    File::open(&file.abs)
+        .and_then(|f| f.take(MAX_NOTE_BYTES).read_to_end(&mut bytes))
+        .context("cannot read it")?;
+    if bytes.len() as u64 >= MAX_NOTE_BYTES {
+        notes.push(format!(
+            "larger than {} MiB; indexed only the beginning",
+            MAX_NOTE_BYTES >> 20
+        ));
+    }
+    Ok((bytes, notes))
+}
+
+fn file_stem(rel: &str) -> &str {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+}
+
+/// The tantivy document for a note.
+fn document(f: &Fields, file: &NoteFile, hash: u64, note: &Note) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.path, &file.rel);
+    doc.add_text(f.title, &note.title);
+    doc.add_text(f.title_grams, &note.title);
+    doc.add_text(f.grams, &note.title);
+    for tag in &note.tags {
+        doc.add_text(f.tags, tag);
+        doc.add_text(f.tag_key, normalize(tag));
+        doc.add_text(f.tag_raw, tag);
+        doc.add_text(f.grams, tag);
+    }
+    for category in &note.categories {
+        doc.add_text(f.categories, category);
+        doc.add_text(f.category_key, normalize(category));
+        doc.add_text(f.grams, category);
+    }
+    for text in note.summary.iter().chain(&note.extra) {
+        doc.add_text(f.meta, text);
+        doc.add_text(f.grams, text);
+    }
+    for heading in &note.headings {
+        doc.add_text(f.headings, heading);
+    }
+    doc.add_text(f.body, &note.text);
+    doc.add_text(f.grams, &note.text);
+    doc.add_text(f.text, &note.text);
+    doc.add_u64(f.body_line, note.body_line as u64);
+    if let Some(date) = &note.date {
+        doc.add_text(f.date, &date.iso);
+        doc.add_date(
+            f.date_ts,
+            DateTime::from_timestamp_secs(date.utc.timestamp()),
+        );
+    }
+    doc.add_bool(f.draft, note.draft);
+    doc.add_u64(f.size, file.size);
+    doc.add_u64(f.mtime, file.mtime_ns);
+    doc.add_u64(f.hash, hash);
+    doc
+}
+
+fn progress_bar(show: bool, len: usize) -> ProgressBar {
+    if !show || len < 200 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} indexing {pos}/{len} notes {wide_bar} {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(rel: &str, size: u64, mtime_ns: u64) -> NoteFile {
+        NoteFile {
+            rel: rel.into(),
+            abs: rel.into(),
+            size,
+            mtime_ns,
+        }
+    }
+
+    #[test]
+    fn plan_sorts_files_into_new_changed_unchanged_and_deleted() {
+        let files = vec![file("a.md", 1, 1), file("b.md", 2, 2), file("c.md", 3, 3)];
+        let manifest = HashMap::from([
+            (
+                "a.md".to_string(),
+                Known {
+                    size: 1,
+                    mtime_ns: 1,
+                    hash: 0,
+                },
+            ),
+            (
+                "b.md".to_string(),
+                Known {
+                    size: 2,
+                    mtime_ns: 9,
+                    hash: 0,
+                },
+            ),
+            (
+                "gone.md".to_string(),
+                Known {
+                    size: 1,
+                    mtime_ns: 1,
+                    hash: 0,
+                },
+            ),
+        ]);
+        let plan = plan(&files, &manifest);
+        let to_index: Vec<(&str, bool)> = plan
+            .to_index
+            .iter()
+            .map(|p| (p.file.rel.as_str(), p.known.is_some()))
+            .collect();
+        assert_eq!(to_index, vec![("b.md", true), ("c.md", false)]);
+        assert_eq!(plan.deleted, vec!["gone.md"]);
+        assert_eq!(plan.unchanged, 1);
+    }
+
+    #[test]
+    fn file_stems() {
+        assert_eq!(file_stem("a/b/笔记.md"), "笔记");
+        assert_eq!(file_stem("x.markdown"), "x");
+        assert_eq!(file_stem("noext"), "noext");
+    }
+}

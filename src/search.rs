@@ -1,0 +1,634 @@
+//! Turning a parsed query into tantivy queries, running it, and gathering
+//! hits with their snippets.
+//!
+//! Every term is compiled to two kinds of clause:
+//!
+//! * **Recall** (must match): each of the term's words as an exact phrase of
+//!   CJK bigrams in the `grams` field, so a note is found whenever its text
+//!   contains the word, wherever word boundaries fall. Latin words match
+//!   whole, exactly or by stem. An unspaced Chinese term (`预训练模型`)
+//!   requires all of its jieba words.
+//! * **Ranking** (should match): BM25 on the jieba word fields with zone
+//!   boosts (title over tags and categories over headings over body), plus a
+//!   boost when the whole term occurs as one exact string, and more when it
+//!   occurs in the title.
+//!
+//! The query is segmented with a dictionary pruned to its own words (see
+//! `dict`), so a query never builds the full jieba dictionary. Search
+//! returns plain [`Hit`] data; how hits look is the printer's business.
+
+use std::ops::Bound;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, Utc};
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery,
+    TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Term, Value};
+use tantivy::{DocAddress, ReloadPolicy, Searcher, TantivyDocument};
+
+use crate::dict::{pruned_jieba, Segmenter};
+use crate::normalize::{collect, is_han, normalize, normalize_with_offsets, runs, RunKind};
+use crate::query::{Expr, Scope};
+use crate::schema::Fields;
+use crate::snippet::{find_matches, snippet, Needle, Snippet};
+use crate::store::OpenIndex;
+use crate::tokenizer::{self, phrase_terms, stem, stem_term, Phrase, MAX_WORD_CHARS};
+
+/// Zone boosts for the jieba word fields.
+const TITLE_BOOST: f32 = 4.0;
+const TAGS_BOOST: f32 = 2.5;
+const HEADINGS_BOOST: f32 = 1.5;
+const BODY_BOOST: f32 = 1.0;
+const META_BOOST: f32 = 0.75;
+/// Boost for a multi-word term found as one exact string.
+const PHRASE_BOOST: f32 = 2.0;
+/// Boost for a term found as one exact string in the title.
+const TITLE_PHRASE_BOOST: f32 = 4.0;
+/// Weight of the recall clause's own score (exact substring BM25).
+const RECALL_WEIGHT: f32 = 0.5;
+
+/// Restrictions on which notes may match, beside the query itself.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    /// Include drafts.
+    pub drafts: bool,
+    /// Every one of these tags (compared normalised).
+    pub tags: Vec<String>,
+    /// Every one of these categories (compared normalised).
+    pub categories: Vec<String>,
+    /// Date on or after.
+    pub after: Option<DateTime<Utc>>,
+    /// Date strictly before.
+    pub before: Option<DateTime<Utc>>,
+}
+
+/// A matching note.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    /// Path relative to the corpus root.
+    pub rel: String,
+    /// Absolute path of the file.
+    pub abs: PathBuf,
+    /// Title.
+    pub title: String,
+    /// Byte ranges of highlights in the title.
+    pub title_matches: Vec<std::ops::Range<usize>>,
+    /// ISO 8601 date, if the note has one.
+    pub date: Option<String>,
+    /// Tags as written.
+    pub tags: Vec<String>,
+    /// Categories as written.
+    pub categories: Vec<String>,
+    /// Draft flag.
+    pub draft: bool,
+    /// Relevance score (higher is better).
+    pub score: f32,
+    /// 1-based line in the file of the snippet's first highlight.
+    pub line: usize,
+    /// The snippet.
+    pub snippet: Snippet,
+}
+
+/// A compiled query, ready to run, with what it will highlight and a
+/// description of how it was understood (`--explain`).
+pub struct Compiled {
+    /// The tantivy query, filters included.
+    pub query: Box<dyn Query>,
+    /// What to highlight.
+    pub needles: Vec<Needle>,
+    /// How each term was normalised, segmented and searched.
+    pub explain: Vec<String>,
+}
+
+/// The pruned segmenter for the Han runs of `expr`.
+pub fn query_segmenter(open: &OpenIndex, expr: &Expr) -> Segmenter {
+    let mut han_runs = Vec::new();
+    collect_runs(expr, &mut han_runs);
+    let jieba = pruned_jieba(han_runs.iter().map(String::as_str), &open.meta.dict);
+    Segmenter::new(jieba)
+}
+
+fn collect_runs(expr: &Expr, out: &mut Vec<String>) {
+    match expr {
+        Expr::Term { text, .. } => {
+            let chars = normalize_with_offsets(text);
+            for run in runs(&chars) {
+                if run.kind == RunKind::Cjk {
+                    out.push(collect(&chars, run.start, run.end));
+                }
+            }
+        }
+        Expr::And(items) | Expr::Or(items) => items.iter().for_each(|e| collect_runs(e, out)),
+        Expr::Not(inner) => collect_runs(inner, out),
+    }
+}
+
+/// Compiles `expr` and `filters` against the index.
+pub fn compile(
+    open: &OpenIndex,
+    segmenter: &Segmenter,
+    expr: &Expr,
+    filters: &Filters,
+) -> Result<Compiled> {
+    let mut compiler = Compiler {
+        fields: &open.fields,
+        segmenter,
+        needles: Vec::new(),
+        explain: Vec::new(),
+    };
+    let Some(main) = compiler.expr(expr, false) else {
+        bail!("the query has nothing to search for (only punctuation?): give at least one word");
+    };
+    let f = &open.fields;
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main)];
+    if !filters.drafts {
+        clauses.push((
+            Occur::MustNot,
+            term_query(Term::from_field_bool(f.draft, true)),
+        ));
+        compiler
+            .explain
+            .push("filter: drafts excluded (--drafts includes them)".into());
+    }
+    for tag in &filters.tags {
+        clauses.push((
+            Occur::Must,
+            term_query(Term::from_field_text(f.tag_key, &normalize(tag))),
+        ));
+        compiler
+            .explain
+            .push(format!("filter: tag = {}", normalize(tag)));
+    }
+    for category in &filters.categories {
+        let key = normalize(category);
+        clauses.push((
+            Occur::Must,
+            term_query(Term::from_field_text(f.category_key, &key)),
+        ));
+        compiler.explain.push(format!("filter: category = {key}"));
+    }
+    if filters.after.is_some() || filters.before.is_some() {
+        let bound = |d: Option<DateTime<Utc>>, inclusive: bool| match d {
+            None => Bound::Unbounded,
+            Some(d) => {
+                let term = Term::from_field_date_for_search(
+                    f.date_ts,
+                    tantivy::DateTime::from_timestamp_secs(d.timestamp()),
+                );
+                if inclusive {
+                    Bound::Included(term)
+                } else {
+                    Bound::Excluded(term)
+                }
+            }
+        };
+        clauses.push((
+            Occur::Must,
+            Box::new(RangeQuery::new(
+                bound(filters.after, true),
+                bound(filters.before, false),
+            )),
+        ));
+        compiler.explain.push(format!(
+            "filter: date in [{}, {})",
+            filters.after.map_or("-inf".into(), |d| d.to_rfc3339()),
+            filters.before.map_or("+inf".into(), |d| d.to_rfc3339())
+        ));
+    }
+    Ok(Compiled {
+        query: Box::new(BooleanQuery::new(clauses)),
+        needles: compiler.needles,
+        explain: compiler.explain,
+    })
+}
+
+/// A word of a query term after normalisation and segmentation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct QueryWord {
+    text: String,
+    latin: bool,
+}
+
+struct Compiler<'a> {
+    fields: &'a Fields,
+    segmenter: &'a Segmenter,
+    needles: Vec<Needle>,
+    explain: Vec<String>,
+}
+
+impl Compiler<'_> {
+    fn expr(&mut self, expr: &Expr, negated: bool) -> Option<Box<dyn Query>> {
+        match expr {
+            Expr::Term { scope, text, exact } => self.term(*scope, text, *exact, negated),
+            Expr::And(items) => {
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for item in items {
+                    let (occur, inner) = match item {
+                        Expr::Not(inner) => (Occur::MustNot, self.expr(inner, !negated)),
+                        other => (Occur::Must, self.expr(other, negated)),
+                    };
+                    if let Some(q) = inner {
+                        clauses.push((occur, q));
+                    }
+                }
+                if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+                    if clauses.is_empty() {
+                        return None;
+                    }
+                    clauses.push((Occur::Must, Box::new(AllQuery)));
+                }
+                Some(Box::new(BooleanQuery::new(clauses)))
+            }
+            Expr::Or(items) => {
+                let clauses: Vec<(Occur, Box<dyn Query>)> = items
+                    .iter()
+                    .filter_map(|item| self.expr(item, negated))
+                    .map(|q| (Occur::Should, q))
+                    .collect();
+                (!clauses.is_empty())
+                    .then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+            }
+            Expr::Not(inner) => {
+                let inner = self.expr(inner, !negated)?;
+                Some(Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                    (Occur::MustNot, inner),
+                ])))
+            }
+        }
+    }
+
+    fn term(
+        &mut self,
+        scope: Scope,
+        text: &str,
+        exact: bool,
+        negated: bool,
+    ) -> Option<Box<dyn Query>> {
+        let norm = normalize(text);
+        let f = *self.fields;
+        let label = format!(
+            "{}{}{}",
+            if negated { "NOT " } else { "" },
+            match scope {
+                Scope::All => "",
+                Scope::Title => "title:",
+                Scope::Tag => "tag:",
+                Scope::Category => "category:",
+            },
+            if exact {
+                format!("\"{text}\"")
+            } else {
+                text.to_string()
+            }
+        );
+        match scope {
+            Scope::Tag | Scope::Category => {
+                let key = norm.trim();
+                if key.is_empty() {
+                    return None;
+                }
+                let field = if scope == Scope::Tag {
+                    f.tag_key
+                } else {
+                    f.category_key
+                };
+                self.explain.push(format!(
+                    "{label}: whole {} equal to `{key}`",
+                    if scope == Scope::Tag {
+                        "tag"
+                    } else {
+                        "category"
+                    }
+                ));
+                return Some(term_query(Term::from_field_text(field, key)));
+            }
+            Scope::All | Scope::Title => {}
+        }
+        let words = self.words(&norm);
+        if words.is_empty() {
+            self.explain
+                .push(format!("{label}: no searchable words, ignored"));
+            return None;
+        }
+        let (grams_field, in_title) = match scope {
+            Scope::Title => (f.title_grams, true),
+            _ => (f.grams, false),
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut explained = Vec::new();
+        if exact {
+            let terms = phrase_terms(&norm);
+            clauses.push((
+                Occur::Must,
+                boost(phrase_query(grams_field, &terms)?, RECALL_WEIGHT),
+            ));
+            explained.push(format!(
+                "exact string `{norm}` ({} grams)",
+                terms.terms.len()
+            ));
+            if !negated {
+                self.needles.push(Needle::Substring(norm.clone()));
+            }
+        } else {
+            for word in &words {
+                clauses.push((
+                    Occur::Must,
+                    boost(self.recall(word, grams_field)?, RECALL_WEIGHT),
+                ));
+            }
+            if !negated {
+                self.needles.push(term_needle(&norm, &words));
+            }
+            explained.push(format!(
+                "words [{}] must all occur{}",
+                words
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" | "),
+                if in_title { " in the title" } else { "" }
+            ));
+        }
+        for word in &words {
+            clauses.extend(self.ranking(word, in_title));
+        }
+        let terms = phrase_terms(&norm);
+        if !in_title && words.len() > 1 && !exact {
+            if let Some(q) = phrase_query(f.grams, &terms) {
+                clauses.push((Occur::Should, boost(q, PHRASE_BOOST)));
+                explained.push(format!("boost where `{norm}` occurs as one string"));
+            }
+        }
+        if let Some(q) = phrase_query(f.title_grams, &terms) {
+            clauses.push((Occur::Should, boost(q, TITLE_PHRASE_BOOST)));
+        }
+        self.explain.push(format!(
+            "{label}: normalised `{norm}`; {}",
+            explained.join("; ")
+        ));
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// Normalised words of a term: jieba words for CJK runs, whole words for
+    /// the rest.
+    fn words(&self, norm: &str) -> Vec<QueryWord> {
+        let chars = normalize_with_offsets(norm);
+        let mut out = Vec::new();
+        for run in runs(&chars) {
+            let text = collect(&chars, run.start, run.end);
+            match run.kind {
+                RunKind::Cjk => {
+                    let char_starts: Vec<usize> = text
+                        .char_indices()
+                        .map(|(i, _)| i)
+                        .chain([text.len()])
+                        .collect();
+                    for (s, e) in self.segmenter.words(&text) {
+                        let word = &text[char_starts[s]..char_starts[e]];
+                        if word
+                            .chars()
+                            .any(|c| is_han(c) || crate::normalize::is_cjk(c))
+                        {
+                            out.push(QueryWord {
+                                text: word.to_string(),
+                                latin: false,
+                            });
+                        }
+                    }
+                }
+                RunKind::Word if run.end - run.start <= MAX_WORD_CHARS => {
+                    out.push(QueryWord { text, latin: true })
+                }
+                RunKind::Word => {}
+            }
+        }
+        out
+    }
+
+    /// The clause a word must satisfy for a note to match: its bigrams in
+    /// order for CJK, and for a Latin word any form with the same stem
+    /// (the stem itself, or another form, which carries the marked stem).
+    fn recall(&self, word: &QueryWord, grams_field: Field) -> Option<Box<dyn Query>> {
+        if !word.latin {
+            return phrase_query(grams_field, &phrase_terms(&word.text));
+        }
+        let options: Vec<(Occur, Box<dyn Query>)> = [stem(&word.text), stem_term(&word.text)]
+            .into_iter()
+            .map(|t| {
+                (
+                    Occur::Should,
+                    term_query(Term::from_field_text(grams_field, &t)),
+                )
+            })
+            .collect();
+        Some(Box::new(BooleanQuery::new(options)))
+    }
+
+    /// BM25 clauses that rank notes by where the word occurs.
+    fn ranking(&self, word: &QueryWord, in_title: bool) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = self.fields;
+        let text = if word.latin {
+            stem(&word.text)
+        } else {
+            word.text.clone()
+        };
+        let zones: &[(Field, f32)] = if in_title {
+            &[(f.title, TITLE_BOOST)]
+        } else {
+            &[
+                (f.title, TITLE_BOOST),
+                (f.tags, TAGS_BOOST),
+                (f.categories, TAGS_BOOST),
+                (f.headings, HEADINGS_BOOST),
+                (f.body, BODY_BOOST),
+                (f.meta, META_BOOST),
+            ]
+        };
+        zones
+            .iter()
+            .map(|&(field, b)| {
+                (
+                    Occur::Should,
+                    boost(term_query(Term::from_field_text(field, &text)), b),
+                )
+            })
+            .collect()
+    }
+}
+
+/// What to highlight for a term: the whole term where it occurs, else its
+/// words.
+fn term_needle(norm: &str, words: &[QueryWord]) -> Needle {
+    let word_needle = |w: &QueryWord| {
+        if w.latin {
+            Needle::Word(w.text.clone())
+        } else {
+            Needle::Substring(w.text.clone())
+        }
+    };
+    match words {
+        [only] => word_needle(only),
+        _ => Needle::Term {
+            whole: Box::new(Needle::Substring(norm.trim().to_string())),
+            parts: words.iter().map(word_needle).collect(),
+        },
+    }
+}
+
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+}
+
+fn boost(query: Box<dyn Query>, factor: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(query, factor))
+}
+
+/// A query matching `phrase` in `field`: exact substring search on grams.
+fn phrase_query(field: Field, phrase: &Phrase) -> Option<Box<dyn Query>> {
+    let terms: Vec<(usize, Term)> = phrase
+        .terms
+        .iter()
+        .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+        .collect();
+    match (terms.len(), phrase.last_is_prefix) {
+        (0, _) => None,
+        (1, false) => Some(term_query(terms[0].1.clone())),
+        (_, true) => {
+            let mut q = PhrasePrefixQuery::new_with_offset(terms);
+            // Every term beginning with the character counts, not the
+            // first 50 (tantivy's default).
+            q.set_max_expansions(u32::MAX);
+            Some(Box::new(q))
+        }
+        (_, false) => Some(Box::new(PhraseQuery::new_with_offset(terms))),
+    }
+}
+
+/// Opens a searcher on the last commit.
+pub fn searcher(open: &OpenIndex, segmenter: Segmenter) -> Result<Searcher> {
+    tokenizer::register(&open.index, segmenter);
+    let reader = open
+        .index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()
+        .context("cannot read the index")?;
+    Ok(reader.searcher())
+}
+
+/// Runs a compiled query; `limit` 0 means every hit.
+pub fn run(
+    open: &OpenIndex,
+    searcher: &Searcher,
+    compiled: &Compiled,
+    limit: usize,
+) -> Result<Vec<Hit>> {
+    let limit = if limit == 0 {
+        (searcher.num_docs() as usize).max(1)
+    } else {
+        limit
+    };
+    let top = searcher.search(
+        &compiled.query,
+        &TopDocs::with_limit(limit).order_by_score(),
+    )?;
+    top.into_iter()
+        .map(|(score, address)| hit(open, searcher, address, score, &compiled.needles))
+        .collect()
+}
+
+/// Paths of the hits only, without loading their text.
+pub fn run_paths(
+    open: &OpenIndex,
+    searcher: &Searcher,
+    compiled: &Compiled,
+    limit: usize,
+) -> Result<Vec<PathBuf>> {
+    let limit = if limit == 0 {
+        (searcher.num_docs() as usize).max(1)
+    } else {
+        limit
+    };
+    let top = searcher.search(
+        &compiled.query,
+        &TopDocs::with_limit(limit).order_by_score(),
+    )?;
+    let root = &open.meta.corpus;
+    let path_name = open
+        .index
+        .schema()
+        .get_field_name(open.fields.path)
+        .to_string();
+    let mut out = Vec::with_capacity(top.len());
+    let mut buf = String::new();
+    for (_, address) in top {
+        let segment = searcher.segment_reader(address.segment_ord);
+        let column = segment
+            .fast_fields()
+            .str(&path_name)?
+            .context("the index has no path column")?;
+        buf.clear();
+        if let Some(ord) = column.term_ords(address.doc_id).next() {
+            column.ord_to_str(ord, &mut buf)?;
+        }
+        out.push(root.join(&buf));
+    }
+    Ok(out)
+}
+
+fn hit(
+    open: &OpenIndex,
+    searcher: &Searcher,
+    address: DocAddress,
+    score: f32,
+    needles: &[Needle],
+) -> Result<Hit> {
+    let f = &open.fields;
+    let doc: TantivyDocument = searcher.doc(address)?;
+    let text_of = |field: Field| {
+        doc.get_first(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let all_of = |field: Field| {
+        doc.get_all(field)
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect::<Vec<_>>()
+    };
+    let rel = text_of(f.path);
+    let title = text_of(f.title);
+    let text = doc
+        .get_first(f.text)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    let body_line = doc
+        .get_first(f.body_line)
+        .and_then(|v| v.as_u64())
+        .unwrap_or(1) as usize;
+    let snippet = snippet(text, needles);
+    Ok(Hit {
+        abs: open.meta.corpus.join(&rel),
+        rel,
+        title_matches: find_matches(&title, needles),
+        title,
+        date: doc
+            .get_first(f.date)
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+        tags: all_of(f.tags),
+        categories: all_of(f.categories),
+        draft: doc
+            .get_first(f.draft)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+        score,
+        line: body_line + snippet.line,
+        snippet,
+    })
+}

@@ -1,0 +1,437 @@
+//! Snippets: the passage of a note that best shows why it matched, with the
+//! matched words marked.
+//!
+//! tantivy's snippet generator would need the jieba analyzer at query time
+//! (the ~100 ms we refuse to pay) and counts its limit in bytes (150 bytes is
+//! 50 Chinese characters). This one searches the normalised text for the
+//! query's needles directly, so highlights agree with what matched: CJK
+//! strings as substrings, words as whole words compared by stem. It picks the
+//! window with the most distinct needles, then the most matches, counts
+//! length in characters, merges touching and overlapping highlights into one
+//! span (预训练 is one highlight, never 预|训练), and turns control
+//! characters into U+FFFD so that no note can drive the terminal.
+
+use std::ops::Range;
+
+use crate::normalize::{is_word_char, normalize_with_offsets, NormChar};
+use crate::tokenizer::stem;
+
+/// Characters of text a snippet aims for.
+pub const SNIPPET_CHARS: usize = 100;
+/// Characters of context kept before the first match, when the match is far
+/// into its line.
+const LEAD_CHARS: usize = 20;
+
+/// Something to highlight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Needle {
+    /// A normalised string found anywhere (CJK words, exact phrases). Word
+    /// characters at its edges must be at word boundaries in the text.
+    Substring(String),
+    /// A whole word, compared by its stem (`startups` finds `Startup`).
+    Word(String),
+    /// A query term of several words: where the text contains the whole
+    /// term, only that is marked; elsewhere its words are.
+    Term {
+        /// The whole term (a `Substring`).
+        whole: Box<Needle>,
+        /// Its words.
+        parts: Vec<Needle>,
+    },
+}
+
+/// A snippet and where its highlights are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snippet {
+    /// The passage, on one line, whitespace collapsed.
+    pub text: String,
+    /// Byte ranges of highlights in `text`, sorted, disjoint, not touching.
+    pub matches: Vec<Range<usize>>,
+    /// 0-based line of `text`'s source where the first highlight (or the
+    /// passage) starts.
+    pub line: usize,
+}
+
+/// Every highlight range (original byte offsets) of `needles` in `text`,
+/// merged.
+pub fn find_matches(text: &str, needles: &[Needle]) -> Vec<Range<usize>> {
+    if needles.is_empty() || text.is_empty() {
+        return Vec::new();
+    }
+    let mut haystack = Haystack::new(text);
+    let mut ranges = Vec::new();
+    for needle in needles {
+        ranges.extend(haystack.find(needle));
+    }
+    ranges.sort_by_key(|r| (r.start, r.end));
+    merge(ranges)
+}
+
+/// Normalised text to search, built once per text.
+struct Haystack {
+    chars: Vec<NormChar>,
+    normalized: String,
+    /// Byte offset in `normalized` of each of `chars`.
+    starts: Vec<usize>,
+    /// Stems of the words, computed on first use.
+    stems: Option<Vec<(Range<usize>, String)>>,
+}
+
+impl Haystack {
+    fn new(text: &str) -> Self {
+        let chars = normalize_with_offsets(text);
+        let (normalized, starts) = flatten(&chars);
+        Haystack {
+            chars,
+            normalized,
+            starts,
+            stems: None,
+        }
+    }
+
+    /// Original byte ranges where `needle` occurs.
+    fn find(&mut self, needle: &Needle) -> Vec<Range<usize>> {
+        match needle {
+            Needle::Substring(s) if !s.is_empty() => {
+                let mut out = Vec::new();
+                for at in memchr::memmem::find_iter(self.normalized.as_bytes(), s.as_bytes()) {
+                    let first = self.starts.partition_point(|&b| b < at);
+                    let last = self.starts.partition_point(|&b| b < at + s.len());
+                    if first < last && at_word_boundaries(&self.chars, first, last) {
+                        out.push(self.chars[first].from as usize..self.chars[last - 1].to as usize);
+                    }
+                }
+                out
+            }
+            Needle::Substring(_) => Vec::new(),
+            Needle::Word(w) => {
+                let target = stem(w);
+                let chars = &self.chars;
+                let stems = self.stems.get_or_insert_with(|| word_stems(chars));
+                stems
+                    .iter()
+                    .filter(|(_, s)| *s == target)
+                    .map(|(r, _)| r.clone())
+                    .collect()
+            }
+            Needle::Term { whole, parts } => {
+                let found = self.find(whole);
+                if !found.is_empty() {
+                    return found;
+                }
+                parts.iter().flat_map(|p| self.find(p)).collect()
+            }
+        }
+    }
+}
+
+/// The normalised string and the byte offset in it of each `NormChar`.
+fn flatten(chars: &[NormChar]) -> (String, Vec<usize>) {
+    let mut s = String::with_capacity(chars.len());
+    let mut starts = Vec::with_capacity(chars.len());
+    for c in chars {
+        starts.push(s.len());
+        s.push(c.ch);
+    }
+    (s, starts)
+}
+
+fn at_word_boundaries(chars: &[NormChar], first: usize, last: usize) -> bool {
+    let starts_ok =
+        !is_word_char(chars[first].ch) || first == 0 || !is_word_char(chars[first - 1].ch);
+    let ends_ok =
+        !is_word_char(chars[last - 1].ch) || last == chars.len() || !is_word_char(chars[last].ch);
+    starts_ok && ends_ok
+}
+
+fn word_stems(chars: &[NormChar]) -> Vec<(Range<usize>, String)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_word_char(chars[i].ch) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && is_word_char(chars[i].ch) {
+            i += 1;
+        }
+        let word: String = chars[start..i].iter().map(|c| c.ch).collect();
+        out.push((
+            chars[start].from as usize..chars[i - 1].to as usize,
+            stem(&word),
+        ));
+    }
+    out
+}
+
+/// Merges overlapping and touching ranges (sorted by start).
+pub fn merge(ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// The best snippet of `text` for `needles`.
+pub fn snippet(text: &str, needles: &[Needle]) -> Snippet {
+    let matches = find_matches(text, needles);
+    let start = match best_window(text, &matches) {
+        Some(first) => window_start(text, matches[first].start),
+        None => first_content(text),
+    };
+    render(text, start, &matches)
+}
+
+/// Index of the match that starts the best window: the one whose following
+/// `SNIPPET_CHARS` characters cover the most distinct matched strings, then
+/// the most matches; the earliest on ties.
+fn best_window(text: &str, matches: &[Range<usize>]) -> Option<usize> {
+    if matches.is_empty() {
+        return None;
+    }
+    let positions = char_positions(text, matches.iter().map(|m| m.start));
+    let mut best = (0usize, 0usize, 0usize);
+    let mut best_index = 0;
+    for i in 0..matches.len() {
+        let mut distinct: Vec<String> = Vec::new();
+        let mut count = 0;
+        for j in i..matches.len() {
+            if positions[j] - positions[i] > SNIPPET_CHARS - LEAD_CHARS {
+                break;
+            }
+            let word = crate::normalize::normalize(&text[matches[j].clone()]);
+            if !distinct.contains(&word) {
+                distinct.push(word);
+            }
+            count += 1;
+        }
+        let score = (distinct.len(), count, usize::MAX - i);
+        if score > best {
+            best = score;
+            best_index = i;
+        }
+    }
+    Some(best_index)
+}
+
+/// Character index of each byte offset (offsets ascending).
+fn char_positions(text: &str, offsets: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut chars = 0;
+    let mut byte = 0;
+    for offset in offsets {
+        chars += text[byte..offset].chars().count();
+        byte = offset;
+        out.push(chars);
+    }
+    out
+}
+
+/// Where a snippet around a match at `at` begins: the start of its line if
+/// that is at most `LEAD_CHARS` characters back, else `LEAD_CHARS` before.
+fn window_start(text: &str, at: usize) -> usize {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let mut start = at;
+    for (n, (i, _)) in text[line_start..at].char_indices().rev().enumerate() {
+        if n == LEAD_CHARS {
+            return start;
+        }
+        start = line_start + i;
+    }
+    line_start
+}
+
+/// Start of the first line with visible text.
+fn first_content(text: &str) -> usize {
+    let first = text
+        .char_indices()
+        .find(|(_, c)| !c.is_whitespace())
+        .map_or(0, |(i, _)| i);
+    text[..first].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Builds the one-line snippet from `start`, collapsing whitespace and
+/// replacing control characters, and maps highlight ranges into it.
+fn render(text: &str, start: usize, matches: &[Range<usize>]) -> Snippet {
+    let line = text[..start].matches('\n').count();
+    let mut out = String::new();
+    let mut out_matches: Vec<Range<usize>> = Vec::new();
+    let mut count = 0;
+    let mut pending_space = false;
+    let mut m = matches.partition_point(|r| r.end <= start);
+    let mut open: Option<usize> = None;
+    let mut first_match_line = None;
+    if start > 0 && !text[..start].ends_with('\n') {
+        out.push('…');
+        count += 1;
+    }
+    let mut truncated = false;
+    for (i, c) in text[start..].char_indices() {
+        let at = start + i;
+        if let Some(o) = open {
+            if at >= matches[m].end {
+                out_matches.push(o..out.len());
+                open = None;
+                m += 1;
+            }
+        }
+        if count >= SNIPPET_CHARS && open.is_none() {
+            truncated = !text[at..].trim().is_empty();
+            break;
+        }
+        if c.is_whitespace() {
+            pending_space = !out.is_empty() && !out.ends_with('…');
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            count += 1;
+            pending_space = false;
+        }
+        if open.is_none() && m < matches.len() && at >= matches[m].start {
+            open = Some(out.len());
+            first_match_line.get_or_insert_with(|| text[..at].matches('\n').count());
+        }
+        out.push(if c.is_control() || is_format_control(c) {
+            '\u{FFFD}'
+        } else {
+            c
+        });
+        count += 1;
+    }
+    if let Some(o) = open {
+        out_matches.push(o..out.len());
+    }
+    if truncated {
+        out.push('…');
+    }
+    Snippet {
+        text: out,
+        matches: merge(out_matches),
+        line: first_match_line.unwrap_or(line),
+    }
+}
+
+/// Invisible characters that reorder or hide text (bidi controls).
+pub fn is_format_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marked(s: &Snippet) -> String {
+        let mut out = String::new();
+        let mut last = 0;
+        for r in &s.matches {
+            out.push_str(&s.text[last..r.start]);
+            out.push('[');
+            out.push_str(&s.text[r.clone()]);
+            out.push(']');
+            last = r.end;
+        }
+        out.push_str(&s.text[last..]);
+        out
+    }
+
+    fn sub(s: &str) -> Needle {
+        Needle::Substring(s.into())
+    }
+
+    #[test]
+    fn adjacent_words_merge_into_one_highlight() {
+        let s = snippet("大模型的预训练模型很贵", &[sub("预训练"), sub("模型")]);
+        assert_eq!(marked(&s), "大[模型]的[预训练模型]很贵");
+    }
+
+    #[test]
+    fn a_whole_term_outranks_its_scattered_words() {
+        let term = Needle::Term {
+            whole: Box::new(sub("线程池")),
+            parts: vec![sub("线程"), sub("池")],
+        };
+        let s = snippet("线程和池，以及线程池", std::slice::from_ref(&term));
+        assert_eq!(marked(&s), "线程和池，以及[线程池]");
+        let s = snippet("线程和池", &[term]);
+        assert_eq!(marked(&s), "[线程]和[池]");
+    }
+
+    #[test]
+    fn overlapping_needles_do_not_panic_and_merge() {
+        let s = snippet(
+            "预训练",
+            &[sub("预训"), sub("训练"), sub("预训练"), sub("练")],
+        );
+        assert_eq!(marked(&s), "[预训练]");
+        assert_eq!(merge(vec![0..3, 1..2, 2..5, 7..8, 8..9]), vec![0..5, 7..9]);
+    }
+
+    #[test]
+    fn traditional_text_is_highlighted_for_a_simplified_query() {
+        let s = snippet("他說預訓練很重要", &[sub("预训练")]);
+        assert_eq!(marked(&s), "他說[預訓練]很重要");
+    }
+
+    #[test]
+    fn words_match_whole_and_by_stem() {
+        let s = snippet(
+            "Startups and startup culture; restart",
+            &[Needle::Word("startups".into())],
+        );
+        assert_eq!(marked(&s), "[Startups] and [startup] culture; restart");
+        let s = snippet("apple app apps", &[sub("app")]);
+        assert_eq!(marked(&s), "apple [app] apps");
+    }
+
+    #[test]
+    fn length_is_counted_in_characters() {
+        let text = format!("{}预训练{}", "甲".repeat(500), "乙".repeat(500));
+        let s = snippet(&text, &[sub("预训练")]);
+        let chars = s.text.chars().count();
+        assert!((80..=122).contains(&chars), "{chars}: {}", s.text);
+        assert!(s.text.starts_with('…') && s.text.ends_with('…'));
+        assert_eq!(&s.text[s.matches[0].clone()], "预训练");
+    }
+
+    #[test]
+    fn best_window_prefers_more_distinct_terms() {
+        let text = format!(
+            "模型在这里。\n{}\n预训练和模型都在这一行。",
+            "无关的句子。".repeat(40)
+        );
+        let s = snippet(&text, &[sub("预训练"), sub("模型")]);
+        assert_eq!(s.line, 2);
+        assert_eq!(marked(&s), "[预训练]和[模型]都在这一行。");
+    }
+
+    #[test]
+    fn whitespace_collapses_and_controls_are_replaced() {
+        let s = snippet("第一行\n\n\n  第二\x1b[31m行\x07 预训练", &[sub("预训练")]);
+        assert_eq!(marked(&s), "第二\u{FFFD}[31m行\u{FFFD} [预训练]");
+        assert_eq!(s.line, 3);
+        let s = snippet("第一行\n\n\n预训练", &[sub("预训练")]);
+        assert_eq!(marked(&s), "[预训练]");
+    }
+
+    #[test]
+    fn no_match_gives_the_beginning() {
+        let s = snippet("\n\n  正文开头。\n第二行", &[sub("不存在")]);
+        assert_eq!(s.text, "正文开头。 第二行");
+        assert!(s.matches.is_empty());
+        assert_eq!(s.line, 2);
+    }
+
+    #[test]
+    fn a_huge_single_line_gives_a_short_snippet() {
+        let text = format!("{}线程池{}", "x ".repeat(2_000_000), "y".repeat(100));
+        let s = snippet(&text, &[sub("线程池")]);
+        assert!(s.text.chars().count() <= 122, "{}", s.text.chars().count());
+        assert_eq!(&s.text[s.matches[0].clone()], "线程池");
+    }
+}

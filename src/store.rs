@@ -1,0 +1,231 @@
+//! The index directory: what is in it, whether it is ours and current, and
+//! who may write to it.
+//!
+//! tantivy owns the files; this module adds three things on top. A payload
+//! committed atomically with every tantivy commit ([`IndexMeta`]: format
+//! version, corpus, dictionary), so an index from another version or an
+//! interrupted first run is recognised before tantivy is asked to read it.
+//! An exclusive lock file, so two `index` runs never write at once (queries
+//! take no lock: tantivy readers see the last commit). And a guard against
+//! wiping a directory that is not an index.
+
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use tantivy::Index;
+
+use crate::dict::ResolvedDict;
+use crate::schema::{self, Fields, FORMAT_VERSION};
+
+/// What every commit records beside tantivy's own metadata.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexMeta {
+    /// [`FORMAT_VERSION`] of the writer.
+    pub format: u32,
+    /// Absolute path of the corpus root.
+    pub corpus: PathBuf,
+    /// xxh3 of the user dictionary file (0 when there is none).
+    pub user_dict_hash: u64,
+    /// The dictionary queries must reproduce (see `dict`).
+    pub dict: ResolvedDict,
+    /// When this commit was made, RFC 3339.
+    pub indexed_at: String,
+}
+
+/// An index opened for reading or updating.
+pub struct OpenIndex {
+    /// The tantivy index (tokenizers not yet registered).
+    pub index: Index,
+    /// Field handles.
+    pub fields: Fields,
+    /// The payload of the last commit.
+    pub meta: IndexMeta,
+}
+
+/// The state of an index directory.
+pub enum State {
+    /// No index there yet.
+    Missing,
+    /// An index that cannot be used as it is; the reason says why.
+    Unusable(String),
+    /// A current index.
+    Ready(Box<OpenIndex>),
+}
+
+const META_FILE: &str = "meta.json";
+const LOCK_FILE: &str = ".notes-search.lock";
+
+/// Files tantivy and this program create in an index directory; nothing
+/// else is ever deleted.
+fn is_index_file(name: &str) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        ".idx",
+        ".pos",
+        ".term",
+        ".store",
+        ".fast",
+        ".fieldnorm",
+        ".del",
+        ".tmp",
+    ];
+    name == META_FILE
+        || name == ".managed.json"
+        || name.starts_with(".tantivy-")
+        || EXTENSIONS.iter().any(|e| name.ends_with(e))
+}
+
+/// Looks at `dir` and opens the index there if it is current.
+pub fn open(dir: &Path) -> Result<State> {
+    let meta_path = dir.join(META_FILE);
+    let raw = match fs::read(&meta_path) {
+        Ok(raw) => raw,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::Missing),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", meta_path.display())),
+    };
+    let meta = match read_payload(&raw) {
+        Ok(meta) => meta,
+        Err(reason) => return Ok(State::Unusable(reason)),
+    };
+    if meta.format != FORMAT_VERSION {
+        return Ok(State::Unusable(format!(
+            "it was built by another version of notes-search (format {}, this one reads {FORMAT_VERSION})",
+            meta.format
+        )));
+    }
+    let index = match Index::open_in_dir(dir) {
+        Ok(index) => index,
+        Err(e) => return Ok(State::Unusable(format!("tantivy cannot open it ({e})"))),
+    };
+    let fields = match schema::fields(&index.schema()) {
+        Ok(fields) => fields,
+        Err(e) => return Ok(State::Unusable(format!("{e:#}"))),
+    };
+    Ok(State::Ready(Box::new(OpenIndex {
+        index,
+        fields,
+        meta,
+    })))
+}
+
+fn read_payload(raw: &[u8]) -> Result<IndexMeta, String> {
+    let tantivy_meta: serde_json::Value =
+        serde_json::from_slice(raw).map_err(|_| "its meta.json is not JSON".to_string())?;
+    let payload = tantivy_meta["payload"]
+        .as_str()
+        .ok_or_else(|| "no indexing run has finished there yet".to_string())?;
+    serde_json::from_str(payload).map_err(|_| "it was not written by notes-search".to_string())
+}
+
+/// Creates an empty index in `dir`, removing an unusable one first. Refuses
+/// a directory holding anything but index files.
+pub fn create(dir: &Path) -> Result<Index> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut foreign = Vec::new();
+    let mut ours = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == LOCK_FILE || name == ".gitignore" {
+            continue;
+        }
+        if is_index_file(&name) && entry.file_type()?.is_file() {
+            ours.push(entry.path());
+        } else {
+            foreign.push(name);
+        }
+    }
+    if !foreign.is_empty() {
+        bail!(
+            "{} holds files that are not part of an index ({}); refusing to write there: choose an empty directory with --index",
+            dir.display(),
+            foreign.join(", ")
+        );
+    }
+    for path in ours {
+        fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+    }
+    let settings = tantivy::IndexSettings {
+        docstore_compression: tantivy::store::Compressor::Lz4,
+        ..Default::default()
+    };
+    Index::builder()
+        .schema(schema::build())
+        .settings(settings)
+        .create_in_dir(dir)
+        .with_context(|| format!("cannot create an index in {}", dir.display()))
+}
+
+/// Holds the index directory's write lock until dropped.
+pub struct WriteLock {
+    _file: File,
+}
+
+/// Takes the write lock on `dir`, or says who has it.
+pub fn lock(dir: &Path) -> Result<WriteLock> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(WriteLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another `notes-search index` is writing to {}: wait for it to finish, then run this again",
+            dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
+/// Total size of the files in `dir`, in bytes.
+pub fn disk_size(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_unusable_and_foreign_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(open(dir.path()).unwrap(), State::Missing));
+
+        create(dir.path()).unwrap();
+        match open(dir.path()).unwrap() {
+            State::Unusable(reason) => assert!(reason.contains("no indexing run"), "{reason}"),
+            _ => panic!("a fresh index without payload is not usable"),
+        }
+
+        let foreign = tempfile::tempdir().unwrap();
+        fs::write(foreign.path().join("notes.txt"), "mine").unwrap();
+        let err = create(foreign.path()).err().unwrap().to_string();
+        assert!(err.contains("refusing to write there"), "{err}");
+        assert!(foreign.path().join("notes.txt").exists());
+    }
+
+    #[test]
+    fn the_lock_is_exclusive() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = lock(dir.path()).unwrap();
+        let err = lock(dir.path()).err().unwrap().to_string();
+        assert!(err.contains("another `notes-search index`"), "{err}");
+        drop(held);
+        lock(dir.path()).unwrap();
+    }
+}
