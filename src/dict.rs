@@ -12,7 +12,8 @@
 //! compare the two on many strings.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 use fst::raw::{Fst, Output};
 use jieba_rs::Jieba;
@@ -90,27 +91,40 @@ pub struct ResolvedDict {
     pub total: u64,
 }
 
-/// The full dictionary with the user entries loaded, for indexing.
-pub fn full_jieba(user: &[UserEntry]) -> (Jieba, ResolvedDict) {
-    let mut jieba = Jieba::new();
+/// Resolves user entries in order, the way jieba's `add_word` would: a
+/// missing frequency becomes jieba's suggestion (enough to keep the word
+/// whole), a repeated word keeps its last frequency, and the total follows.
+/// A suggestion only depends on the word's own substrings, so a dictionary
+/// pruned to the word computes it exactly, without the full dictionary.
+pub fn resolve_user_dict(user: &[UserEntry]) -> ResolvedDict {
     let main = main_dict();
     let mut resolved = ResolvedDict {
         user_words: BTreeMap::new(),
         total: MAIN_DICT_TOTAL,
     };
     for entry in user {
+        let freq = entry.freq.unwrap_or_else(|| {
+            pruned_jieba([entry.word.as_str()], &resolved).suggest_freq(&entry.word) as u64
+        });
         let old = resolved
             .user_words
             .get(&entry.word)
             .copied()
-            .or_else(|| main.get(&entry.word));
-        let freq = entry.freq.map(|f| f as usize);
-        let new = jieba.add_word(&entry.word, freq, entry.tag.as_deref()) as u64;
-        // jieba replaces an existing word's frequency and adjusts its total.
-        resolved.total = resolved.total + new - old.unwrap_or(0);
-        resolved.user_words.insert(entry.word.clone(), new);
+            .or_else(|| main.get(&entry.word))
+            .unwrap_or(0);
+        resolved.total = resolved.total + freq - old;
+        resolved.user_words.insert(entry.word.clone(), freq);
     }
-    (jieba, resolved)
+    resolved
+}
+
+/// The full dictionary with the resolved user words, for indexing.
+pub fn full_jieba(dict: &ResolvedDict) -> Jieba {
+    let mut jieba = Jieba::new();
+    for (word, &freq) in &dict.user_words {
+        jieba.add_word(word, Some(freq as usize), None);
+    }
+    jieba
 }
 
 /// A dictionary holding only the words of `runs` (normalised Han runs), that
@@ -164,21 +178,59 @@ fn for_each_prefix_word(fst: &Fst<&[u8]>, text: &str, mut found: impl FnMut(&str
 /// and fields (tantivy clones tokenizers freely; the dictionary stays put).
 #[derive(Clone)]
 pub struct Segmenter {
-    jieba: Arc<Jieba>,
+    jieba: Arc<Source>,
+}
+
+/// A dictionary, ready or still being built on another thread.
+struct Source {
+    ready: OnceLock<Jieba>,
+    building: Mutex<Option<JoinHandle<Jieba>>>,
 }
 
 impl Segmenter {
     /// Wraps a dictionary.
     pub fn new(jieba: Jieba) -> Self {
         Segmenter {
-            jieba: Arc::new(jieba),
+            jieba: Arc::new(Source {
+                ready: OnceLock::from(jieba),
+                building: Mutex::new(None),
+            }),
         }
+    }
+
+    /// Starts building a dictionary on another thread and returns at once;
+    /// the first segmentation waits for it. Indexing parses notes meanwhile
+    /// (the full dictionary takes ~100 ms).
+    pub fn in_background(build: impl FnOnce() -> Jieba + Send + 'static) -> Self {
+        Segmenter {
+            jieba: Arc::new(Source {
+                ready: OnceLock::new(),
+                building: Mutex::new(Some(std::thread::spawn(build))),
+            }),
+        }
+    }
+
+    fn jieba(&self) -> &Jieba {
+        self.jieba.ready.get_or_init(|| {
+            let handle = self
+                .jieba
+                .building
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take();
+            match handle.map(JoinHandle::join) {
+                Some(Ok(jieba)) => jieba,
+                // Building cannot fail short of a panic; fall back to the
+                // plain dictionary rather than take the indexer down.
+                _ => Jieba::new(),
+            }
+        })
     }
 
     /// Search-mode words of a Han run (overlapping: 预训练 and 训练), as
     /// character ranges; used for indexing, so that sub-words also score.
     pub fn search_words(&self, run: &str) -> Vec<(usize, usize)> {
-        self.jieba
+        self.jieba()
             .cut_for_search(run, true)
             .into_iter()
             .map(|t| (t.start, t.end))
@@ -188,7 +240,7 @@ impl Segmenter {
     /// The plain segmentation of a Han run, as character ranges; used for
     /// queries, whose words must all match.
     pub fn words(&self, run: &str) -> Vec<(usize, usize)> {
-        self.jieba
+        self.jieba()
             .cut(run, true)
             .into_iter()
             .map(|t| (t.start, t.end))
@@ -227,8 +279,19 @@ mod tests {
         "后训练反而是技术活了",
     ];
 
+    /// What jieba itself makes of the user entries, added one by one.
+    fn jieba_with(user: &[UserEntry]) -> Jieba {
+        let mut jieba = Jieba::new();
+        for e in user {
+            jieba.add_word(&e.word, e.freq.map(|f| f as usize), e.tag.as_deref());
+        }
+        jieba
+    }
+
     fn assert_same_segmentation(user: &[UserEntry]) {
-        let (full, resolved) = full_jieba(user);
+        let full = jieba_with(user);
+        let resolved = resolve_user_dict(user);
+        let rebuilt = full_jieba(&resolved);
         for text in SAMPLES {
             let pruned = pruned_jieba([*text], &resolved);
             for search in [false, true] {
@@ -236,6 +299,11 @@ mod tests {
                     words(&pruned, text, search),
                     words(&full, text, search),
                     "{text} (search mode: {search})"
+                );
+                assert_eq!(
+                    words(&rebuilt, text, search),
+                    words(&full, text, search),
+                    "{text} (search mode: {search}, rebuilt)"
                 );
             }
         }
@@ -249,11 +317,16 @@ mod tests {
     #[test]
     fn pruned_dictionary_agrees_with_user_words() {
         let (user, warnings) = parse_user_dict(
-            "后训练 2000 n\n预训练模型\n# comment\n长江大桥 5\n李沐 nr\n北京大学 1\n",
+            "后训练 2000 n\n预训练模型\n# comment\n长江大桥 5\n李沐 nr\n北京大学 1\n李沐 nr\n",
         );
         assert!(warnings.is_empty());
         assert_same_segmentation(&user);
-        let (_, resolved) = full_jieba(&user);
+        let resolved = resolve_user_dict(&user);
+        assert_eq!(
+            format!("{:?}", jieba_with(&user)),
+            format!("{:?}", full_jieba(&resolved)),
+            "same number of records and same total"
+        );
         let pruned = pruned_jieba(["后训练反而是技术活了"], &resolved);
         assert_eq!(words(&pruned, "后训练反而是技术活了", false)[0], "后训练");
     }

@@ -155,8 +155,12 @@ pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<Index
     for w in dict_warnings {
         warn(&format!("{}: {w}", user_dict_path.display()));
     }
-    let (jieba, resolved) = dict::full_jieba(&user_entries);
-    tokenizer::register(&index, Segmenter::new(jieba));
+    let resolved = dict::resolve_user_dict(&user_entries);
+    let for_jieba = resolved.clone();
+    tokenizer::register(
+        &index,
+        Segmenter::in_background(move || dict::full_jieba(&for_jieba)),
+    );
 
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())

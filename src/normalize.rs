@@ -128,37 +128,47 @@ pub struct Run {
 /// (space, punctuation, symbols) only separates them.
 pub fn runs(chars: &[NormChar]) -> Vec<Run> {
     let mut out = Vec::new();
-    let mut i = 0;
+    let mut current: Option<(RunKind, usize)> = None;
     let mut separated = false;
-    while i < chars.len() {
-        let kind = if is_cjk(chars[i].ch) {
-            RunKind::Cjk
-        } else if is_word_char(chars[i].ch) {
-            RunKind::Word
-        } else {
-            separated = true;
-            i += 1;
-            continue;
-        };
-        let start = i;
-        while i < chars.len() && kind_of(chars[i].ch) == Some(kind) {
-            i += 1;
+    for (i, c) in chars.iter().enumerate() {
+        let kind = kind_of(c.ch);
+        match (current, kind) {
+            (Some((k, _)), Some(now)) if k == now => continue,
+            _ => {}
         }
+        if let Some((k, start)) = current.take() {
+            out.push(Run {
+                kind: k,
+                start,
+                end: i,
+                separated,
+            });
+            separated = false;
+        }
+        match kind {
+            Some(k) => current = Some((k, i)),
+            None => separated = !out.is_empty(),
+        }
+    }
+    if let Some((kind, start)) = current {
         out.push(Run {
             kind,
             start,
-            end: i,
-            separated: separated && !out.is_empty(),
+            end: chars.len(),
+            separated,
         });
-        separated = false;
     }
     out
 }
 
+/// Which kind of run a character belongs to, if any.
 fn kind_of(c: char) -> Option<RunKind> {
+    if c.is_ascii() {
+        return (c.is_ascii_alphanumeric() || c == '_').then_some(RunKind::Word);
+    }
     if is_cjk(c) {
         Some(RunKind::Cjk)
-    } else if is_word_char(c) {
+    } else if c.is_alphanumeric() {
         Some(RunKind::Word)
     } else {
         None

@@ -24,8 +24,8 @@
 //! every create and every open.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::Index;
 
@@ -78,7 +78,7 @@ pub fn stem_term(word: &str) -> String {
 pub fn stem(word: &str) -> String {
     thread_local! {
         static STEMMER: frostem::Stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
-        static CACHE: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+        static CACHE: RefCell<FxHashMap<String, String>> = RefCell::new(FxHashMap::default());
     }
     if let Some(hit) = CACHE.with(|c| c.borrow().get(word).cloned()) {
         return hit;
@@ -372,14 +372,14 @@ impl Tokenizer for GramsTokenizer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dict::{full_jieba, parse_user_dict};
+    use crate::dict::{full_jieba, parse_user_dict, resolve_user_dict};
     use std::sync::OnceLock;
 
     fn segmenter() -> &'static Segmenter {
         static S: OnceLock<Segmenter> = OnceLock::new();
         S.get_or_init(|| {
             let (user, _) = parse_user_dict("后训练 2000 n\n");
-            Segmenter::new(full_jieba(&user).0)
+            Segmenter::new(full_jieba(&resolve_user_dict(&user)))
         })
     }
 
