@@ -18,10 +18,9 @@ pub struct HtmlText {
 enum State {
     #[default]
     Text,
-    /// Inside `<…>`; the tag's name so far, and the open quote if any.
+    /// Inside `<…>`: what follows the `<` so far, and the open quote if any.
     Tag {
-        name: String,
-        name_done: bool,
+        raw: String,
         quote: Option<char>,
     },
     Comment,
@@ -58,8 +57,7 @@ impl HtmlText {
                 }) =>
                 {
                     self.state = State::Tag {
-                        name: String::new(),
-                        name_done: false,
+                        raw: String::new(),
                         quote: None,
                     };
                     1
@@ -89,8 +87,7 @@ impl HtmlText {
                     && rest[..end.len()].eq_ignore_ascii_case(end)
                 {
                     self.state = State::Tag {
-                        name: String::new(),
-                        name_done: true,
+                        raw: end[1..].to_string(),
                         quote: None,
                     };
                     end.len()
@@ -98,42 +95,88 @@ impl HtmlText {
                     c.len_utf8()
                 }
             }
-            State::Tag {
-                name,
-                name_done,
-                quote,
-            } => {
+            State::Tag { raw, quote } => {
                 match (*quote, c) {
                     (Some(q), c) if c == q => *quote = None,
-                    (Some(_), _) => {}
-                    (None, '"' | '\'') if *name_done => *quote = Some(c),
+                    (None, '"' | '\'') if raw.contains(char::is_whitespace) => *quote = Some(c),
                     (None, '>') => {
-                        let name = std::mem::take(name).to_ascii_lowercase();
-                        self.state = match name.as_str() {
-                            "script" => State::Raw("</script"),
-                            "style" => State::Raw("</style"),
-                            _ => State::Text,
-                        };
-                        let bare = name.trim_start_matches('/');
-                        if !INLINE_TAGS.contains(&bare)
-                            && !out.ends_with([' ', '\n'])
-                            && !out.is_empty()
-                        {
-                            out.push(' ');
-                        }
-                    }
-                    (None, c) if !*name_done => {
-                        if c.is_ascii_alphanumeric() || (c == '/' && name.is_empty()) {
-                            name.push(c);
-                        } else {
-                            *name_done = true;
-                        }
+                        let raw = std::mem::take(raw);
+                        self.state = close_tag(&raw, out);
+                        return 1;
                     }
                     _ => {}
                 }
+                raw.push(c);
                 c.len_utf8()
             }
         }
+    }
+}
+
+/// Ends a tag: writes the text a reader would see of it (`alt` and
+/// `title` attributes, a space for block-level tags) and says what comes
+/// next (raw text after `<script>` and `<style>`).
+fn close_tag(raw: &str, out: &mut String) -> State {
+    let name_end = raw
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_alphanumeric() || (c == '/' && i == 0)))
+        .map_or(raw.len(), |(i, _)| i);
+    let name = raw[..name_end].to_ascii_lowercase();
+    let bare = name.trim_start_matches('/');
+    let separate = !INLINE_TAGS.contains(&bare);
+    let space = |out: &mut String| {
+        if !out.is_empty() && !out.ends_with([' ', '\n']) {
+            out.push(' ');
+        }
+    };
+    if separate {
+        space(out);
+    }
+    for value in visible_attributes(&raw[name_end..]) {
+        space(out);
+        out.push_str(&html_to_text(&value));
+        space(out);
+    }
+    match name.as_str() {
+        "script" => State::Raw("</script"),
+        "style" => State::Raw("</style"),
+        _ => State::Text,
+    }
+}
+
+/// Values of the `alt` and `title` attributes in a tag's attribute text.
+fn visible_attributes(attrs: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = attrs;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
+        let name_len = rest
+            .find(|c: char| c.is_whitespace() || c == '=' || c == '/')
+            .unwrap_or(rest.len());
+        if name_len == 0 {
+            return out;
+        }
+        let name = &rest[..name_len];
+        rest = rest[name_len..].trim_start();
+        let Some(after_eq) = rest.strip_prefix('=') else {
+            continue;
+        };
+        let after_eq = after_eq.trim_start();
+        let (value, remaining) = match after_eq.chars().next() {
+            Some(q @ ('"' | '\'')) => match after_eq[1..].find(q) {
+                Some(end) => (&after_eq[1..1 + end], &after_eq[end + 2..]),
+                None => (&after_eq[1..], ""),
+            },
+            _ => {
+                let end = after_eq.find(char::is_whitespace).unwrap_or(after_eq.len());
+                (&after_eq[..end], &after_eq[end..])
+            }
+        };
+        let visible = name.eq_ignore_ascii_case("alt") || name.eq_ignore_ascii_case("title");
+        if visible && !value.trim().is_empty() {
+            out.push(value.trim().to_string());
+        }
+        rest = remaining;
     }
 }
 
@@ -221,7 +264,20 @@ mod tests {
     }
 
     #[test]
+    fn alt_and_title_attributes_are_text() {
+        assert_eq!(
+            html_to_text("<img alt=\"蚂蚁集团\" src=\"https://x/y.png\" height=\"60\" />下文"),
+            "蚂蚁集团 下文"
+        );
+        assert_eq!(
+            html_to_text("看<abbr title='Retrieval &amp; Generation'>RAG</abbr>"),
+            "看 Retrieval & Generation RAG"
+        );
+        assert_eq!(html_to_text("<a href=x.html>链接</a>"), "链接");
+    }
+
+    #[test]
     fn quoted_angle_brackets_stay_inside_the_tag() {
-        assert_eq!(html_to_text("<img alt=\"a>b\" src=x>文字"), "文字");
+        assert_eq!(html_to_text("<img alt=\"a>b\" src=x>文字"), "a>b 文字");
     }
 }

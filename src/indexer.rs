@@ -375,6 +375,9 @@ fn file_stem(rel: &str) -> &str {
 fn document(f: &Fields, file: &NoteFile, hash: u64, note: &Note) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(f.path, &file.rel);
+    let path_text = path_words(&file.rel);
+    doc.add_text(f.path_words, &path_text);
+    doc.add_text(f.grams, &path_text);
     doc.add_text(f.title, &note.title);
     doc.add_text(f.title_grams, &note.title);
     doc.add_text(f.grams, &note.title);
@@ -412,6 +415,27 @@ fn document(f: &Fields, file: &NoteFile, hash: u64, note: &Note) -> TantivyDocum
     doc.add_u64(f.mtime, file.mtime_ns);
     doc.add_u64(f.hash, hash);
     doc
+}
+
+/// The words of a relative path, for the `path_words` field: separators
+/// and the extension dropped, camelCase split (`distributedLock` →
+/// `distributed Lock`).
+fn path_words(rel: &str) -> String {
+    let without_ext = rel.rsplit_once('.').map_or(rel, |(stem, _)| stem);
+    let mut out = String::with_capacity(without_ext.len() + 8);
+    let mut prev: Option<char> = None;
+    for c in without_ext.chars() {
+        if matches!(c, '/' | '\\' | '-' | '_' | '.' | '+') {
+            out.push(' ');
+        } else {
+            if prev.is_some_and(|p| p.is_lowercase()) && c.is_uppercase() {
+                out.push(' ');
+            }
+            out.push(c);
+        }
+        prev = Some(c);
+    }
+    out
 }
 
 fn progress_bar(show: bool, len: usize) -> ProgressBar {
@@ -477,6 +501,15 @@ mod tests {
         assert_eq!(to_index, vec![("b.md", true), ("c.md", false)]);
         assert_eq!(plan.deleted, vec!["gone.md"]);
         assert_eq!(plan.unchanged, 1);
+    }
+
+    #[test]
+    fn path_words_split_separators_and_camel_case() {
+        assert_eq!(
+            path_words("blog/sofa-jraft--rheakv-distributedLock/index.md"),
+            "blog sofa jraft  rheakv distributed Lock index"
+        );
+        assert_eq!(path_words("读书笔记-系统设计.md"), "读书笔记 系统设计");
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// Relative path of the note, `/`-separated: the document's identity.
 pub const PATH: &str = "path";
+/// The path's words (`sofa-jraft/election-mechanism/index.md` → sofa jraft
+/// election mechanism index), camelCase split: file and folder names are
+/// chosen to describe the note.
+pub const PATH_WORDS: &str = "path_words";
 /// Title as words (stored for display).
 pub const TITLE: &str = "title";
 /// Title as grams, for `title:` substring queries.
@@ -44,7 +48,8 @@ pub const HEADINGS: &str = "headings";
 pub const BODY: &str = "body";
 /// Summary and every other front matter string, as words.
 pub const META: &str = "meta";
-/// All of the above as grams, for exact substring recall.
+/// All of the above as grams, for exact substring recall (the path's words
+/// too: a note filed under `kitex/` is about Kitex).
 pub const GRAMS: &str = "grams";
 /// The clean body text (stored only), for snippets.
 pub const TEXT: &str = "text";
@@ -68,6 +73,8 @@ pub const HASH: &str = "hash";
 pub struct Fields {
     /// See [`PATH`].
     pub path: Field,
+    /// See [`PATH_WORDS`].
+    pub path_words: Field,
     /// See [`TITLE`].
     pub title: Field,
     /// See [`TITLE_GRAMS`].
@@ -136,6 +143,7 @@ fn grams() -> TextOptions {
 pub fn build() -> Schema {
     let mut b = Schema::builder();
     b.add_text_field(PATH, STRING | STORED | FAST);
+    b.add_text_field(PATH_WORDS, words(false));
     b.add_text_field(TITLE, words(true));
     b.add_text_field(TITLE_GRAMS, grams());
     b.add_text_field(TAGS, words(true));
@@ -168,6 +176,7 @@ pub fn fields(schema: &Schema) -> Result<Fields> {
     };
     Ok(Fields {
         path: f(PATH)?,
+        path_words: f(PATH_WORDS)?,
         title: f(TITLE)?,
         title_grams: f(TITLE_GRAMS)?,
         tags: f(TAGS)?,
@@ -200,6 +209,6 @@ mod tests {
         let fields = fields(&schema).unwrap();
         assert_eq!(schema.get_field_name(fields.grams), GRAMS);
         assert_eq!(schema.get_field_name(fields.hash), HASH);
-        assert_eq!(schema.num_fields(), 20);
+        assert_eq!(schema.num_fields(), 21);
     }
 }

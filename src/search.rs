@@ -40,6 +40,8 @@ use crate::tokenizer::{self, phrase_terms, stem, stem_term, Phrase, MAX_WORD_CHA
 
 /// Zone boosts for the jieba word fields.
 const TITLE_BOOST: f32 = 4.0;
+/// The path's words weigh like tags: file names describe notes.
+const PATH_BOOST: f32 = 2.0;
 const TAGS_BOOST: f32 = 2.5;
 const HEADINGS_BOOST: f32 = 1.5;
 const BODY_BOOST: f32 = 1.0;
@@ -47,9 +49,10 @@ const META_BOOST: f32 = 0.75;
 /// Boost for a multi-word term found as one exact string.
 const PHRASE_BOOST: f32 = 2.0;
 /// Boost for a term found as one exact string in the title.
-const TITLE_PHRASE_BOOST: f32 = 4.0;
-/// Weight of the recall clause's own score (exact substring BM25).
-const RECALL_WEIGHT: f32 = 0.5;
+const TITLE_PHRASE_BOOST: f32 = 2.0;
+/// Weight of the recall clause's own score (exact substring BM25; for
+/// Latin words in the body, the only body score).
+const RECALL_WEIGHT: f32 = 1.0;
 
 /// Restrictions on which notes may match, beside the query itself.
 #[derive(Clone, Debug, Default)]
@@ -211,6 +214,70 @@ pub fn compile(
 struct QueryWord {
     text: String,
     latin: bool,
+    /// A function word (see [`is_stop_word`]).
+    stop: bool,
+}
+
+/// Question words, particles and the like: they carry little meaning, and a
+/// note answering "traceId 怎么生成" need not contain 怎么.
+fn is_stop_word(word: &str) -> bool {
+    const STOP_WORDS: &[&str] = &[
+        "的",
+        "了",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "呀",
+        "么",
+        "之",
+        "等",
+        "是",
+        "有",
+        "在",
+        "和",
+        "与",
+        "及",
+        "或",
+        "怎么",
+        "怎样",
+        "怎么样",
+        "如何",
+        "什么",
+        "为什么",
+        "为何",
+        "哪些",
+        "哪个",
+        "哪里",
+        "是否",
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "how",
+        "in",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "vs",
+        "what",
+        "when",
+        "where",
+        "which",
+        "why",
+        "with",
+    ];
+    STOP_WORDS.contains(&word)
 }
 
 struct Compiler<'a> {
@@ -335,11 +402,17 @@ impl Compiler<'_> {
                 self.needles.push(Needle::Substring(norm.clone()));
             }
         } else {
+            // Function words (的, 怎么, how, the) are optional when the term
+            // has other words: "traceId 怎么生成" should find notes on
+            // generating trace IDs that never ask "how".
+            let only_stop_words = words.iter().all(|w| w.stop);
             for word in &words {
-                clauses.push((
-                    Occur::Must,
-                    boost(self.recall(word, grams_field)?, RECALL_WEIGHT),
-                ));
+                let occur = if word.stop && !only_stop_words {
+                    Occur::Should
+                } else {
+                    Occur::Must
+                };
+                clauses.push((occur, boost(self.recall(word, grams_field)?, RECALL_WEIGHT)));
             }
             if !negated {
                 self.needles.push(term_needle(&norm, &words));
@@ -348,11 +421,18 @@ impl Compiler<'_> {
                 "words [{}] must all occur{}",
                 words
                     .iter()
-                    .map(|w| w.text.as_str())
+                    .map(|w| if w.stop && !only_stop_words {
+                        format!("{}?", w.text)
+                    } else {
+                        w.text.clone()
+                    })
                     .collect::<Vec<_>>()
                     .join(" | "),
                 if in_title { " in the title" } else { "" }
             ));
+            if !only_stop_words && words.iter().any(|w| w.stop) {
+                explained.push("words marked ? are optional function words".into());
+            }
         }
         for word in &words {
             clauses.extend(self.ranking(word, in_title));
@@ -397,13 +477,16 @@ impl Compiler<'_> {
                             out.push(QueryWord {
                                 text: word.to_string(),
                                 latin: false,
+                                stop: is_stop_word(word),
                             });
                         }
                     }
                 }
-                RunKind::Word if run.end - run.start <= MAX_WORD_CHARS => {
-                    out.push(QueryWord { text, latin: true })
-                }
+                RunKind::Word if run.end - run.start <= MAX_WORD_CHARS => out.push(QueryWord {
+                    stop: is_stop_word(&text),
+                    text,
+                    latin: true,
+                }),
                 RunKind::Word => {}
             }
         }
@@ -443,6 +526,7 @@ impl Compiler<'_> {
             &[
                 (f.title, TITLE_BOOST),
                 (f.tags, TAGS_BOOST),
+                (f.path_words, PATH_BOOST),
                 (f.categories, TAGS_BOOST),
                 (f.headings, HEADINGS_BOOST),
                 (f.body, BODY_BOOST),
