@@ -140,7 +140,10 @@ fn print_results(
     let hits = search::run(open, searcher, compiled, cfg.limit)?;
     if cfg.explain {
         for hit in &hits {
-            eprintln!("explain: {} score {:.3}", clean(&hit.rel), hit.score);
+            eprintln!("explain: hit {} (score {:.3})", clean(&hit.rel), hit.score);
+            for line in search::explain_hit(open, searcher, hit, compiled)? {
+                eprintln!("explain:   {}", clean(&line));
+            }
         }
     }
     match cfg.output {

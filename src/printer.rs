@@ -279,6 +279,7 @@ mod tests {
                 matches: std::iter::once(12..21).collect(),
                 line: 3,
             },
+            address: tantivy::DocAddress::new(0, 0),
         }
     }
 

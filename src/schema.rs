@@ -11,7 +11,7 @@
 //! Bump [`FORMAT_VERSION`] whenever anything here or in the analysers changes
 //! meaning: an index of another version is rebuilt, never misread.
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Result};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST,
     INDEXED, STORED, STRING,
@@ -20,7 +20,7 @@ use tantivy::schema::{
 use crate::tokenizer::{CJK_WORDS_TOKENIZER, GRAMS_TOKENIZER, WORDS_TOKENIZER};
 
 /// Version of the on-disk format (schema plus analysis rules).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Relative path of the note, `/`-separated: the document's identity.
 pub const PATH: &str = "path";
@@ -172,7 +172,7 @@ pub fn fields(schema: &Schema) -> Result<Fields> {
     let f = |name: &str| {
         schema
             .get_field(name)
-            .with_context(|| format!("the index has no `{name}` field"))
+            .map_err(|_| anyhow!("it has no `{name}` field"))
     };
     Ok(Fields {
         path: f(PATH)?,

@@ -94,6 +94,8 @@ pub struct Hit {
     pub line: usize,
     /// The snippet.
     pub snippet: Snippet,
+    /// Where the document is, for `--explain`.
+    pub address: DocAddress,
 }
 
 /// A compiled query, ready to run, with what it will highlight and a
@@ -103,6 +105,8 @@ pub struct Compiled {
     pub query: Box<dyn Query>,
     /// What to highlight.
     pub needles: Vec<Needle>,
+    /// The query term each needle comes from (for `--explain`).
+    pub needle_labels: Vec<String>,
     /// How each term was normalised, segmented and searched.
     pub explain: Vec<String>,
 }
@@ -141,6 +145,7 @@ pub fn compile(
         fields: &open.fields,
         segmenter,
         needles: Vec::new(),
+        needle_labels: Vec::new(),
         explain: Vec::new(),
     };
     let Some(main) = compiler.expr(expr, false) else {
@@ -205,6 +210,7 @@ pub fn compile(
     Ok(Compiled {
         query: Box::new(BooleanQuery::new(clauses)),
         needles: compiler.needles,
+        needle_labels: compiler.needle_labels,
         explain: compiler.explain,
     })
 }
@@ -284,6 +290,7 @@ struct Compiler<'a> {
     fields: &'a Fields,
     segmenter: &'a Segmenter,
     needles: Vec<Needle>,
+    needle_labels: Vec<String>,
     explain: Vec<String>,
 }
 
@@ -400,6 +407,7 @@ impl Compiler<'_> {
             ));
             if !negated {
                 self.needles.push(Needle::Substring(norm.clone()));
+                self.needle_labels.push(label.clone());
             }
         } else {
             // Function words (的, 怎么, how, the) are optional when the term
@@ -416,6 +424,7 @@ impl Compiler<'_> {
             }
             if !negated {
                 self.needles.push(term_needle(&norm, &words));
+                self.needle_labels.push(label.clone());
             }
             explained.push(format!(
                 "words [{}] must all occur{}",
@@ -714,5 +723,48 @@ fn hit(
         score,
         line: body_line + snippet.line,
         snippet,
+        address,
     })
+}
+
+/// For `--explain`: where each query term matched in a hit, as lines like
+/// `预训练: title 1, tags 1, body 12`.
+pub fn explain_hit(
+    open: &OpenIndex,
+    searcher: &Searcher,
+    hit: &Hit,
+    compiled: &Compiled,
+) -> Result<Vec<String>> {
+    let doc: TantivyDocument = searcher.doc(hit.address)?;
+    let text = doc
+        .get_first(open.fields.text)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    let mut lines = Vec::new();
+    for (needle, label) in compiled.needles.iter().zip(&compiled.needle_labels) {
+        let needles = std::slice::from_ref(needle);
+        let count = |texts: &[String]| -> usize {
+            texts.iter().map(|t| find_matches(t, needles).len()).sum()
+        };
+        let places: Vec<String> = [
+            ("title", find_matches(&hit.title, needles).len()),
+            ("tags", count(&hit.tags)),
+            ("categories", count(&hit.categories)),
+            ("path", find_matches(&hit.rel, needles).len()),
+            ("body", find_matches(text, needles).len()),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(place, n)| format!("{place} {n}"))
+        .collect();
+        lines.push(format!(
+            "{label}: {}",
+            if places.is_empty() {
+                "only in other front matter fields".to_string()
+            } else {
+                places.join(", ")
+            }
+        ));
+    }
+    Ok(lines)
 }
