@@ -331,6 +331,36 @@ mod tests {
         assert_eq!(words(&pruned, "后训练反而是技术活了", false)[0], "后训练");
     }
 
+    /// Every Han run of the bundled corpus, segmented with the corpus's own
+    /// user dictionary: thousands of "queries", none may differ.
+    #[test]
+    fn pruned_dictionary_agrees_on_the_whole_bundled_corpus() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let user_text = std::fs::read_to_string(root.join(USER_DICT_PATH)).unwrap();
+        let (user, _) = parse_user_dict(&user_text);
+        assert!(!user.is_empty());
+        let resolved = resolve_user_dict(&user);
+        let full = full_jieba(&resolved);
+        let mut runs = std::collections::BTreeSet::new();
+        for file in crate::walk::walk(&root).files {
+            let text = normalize(&std::fs::read_to_string(&file.abs).unwrap());
+            for run in text.split(|c: char| !is_han(c)).filter(|r| !r.is_empty()) {
+                runs.insert(run.to_string());
+            }
+        }
+        assert!(runs.len() > 1000, "{} runs", runs.len());
+        for run in &runs {
+            let pruned = pruned_jieba([run.as_str()], &resolved);
+            for search in [false, true] {
+                assert_eq!(
+                    words(&pruned, run, search),
+                    words(&full, run, search),
+                    "{run}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn user_dictionary_lines() {
         let (entries, warnings) = parse_user_dict("後訓練 100 n\n大模型 n\nGPT4 5\n\n");

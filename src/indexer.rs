@@ -95,6 +95,19 @@ pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<Index
         xxhash_rust::xxh3::xxh3_64(&user_dict_bytes)
     };
 
+    let user_dict_text = String::from_utf8_lossy(&user_dict_bytes);
+    let (user_entries, dict_warnings) = dict::parse_user_dict(&user_dict_text);
+    for w in dict_warnings {
+        warn(&format!("{}: {w}", user_dict_path.display()));
+    }
+    let mut meta = IndexMeta {
+        format: schema::FORMAT_VERSION,
+        corpus: root.clone(),
+        user_dict_hash,
+        dict: dict::resolve_user_dict(&user_entries),
+        indexed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+
     let (index, fields, rebuilt, manifest) = match store::open(&options.index)? {
         State::Ready(open) => {
             let reason = if options.rebuild {
@@ -117,12 +130,12 @@ pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<Index
             (open.index, open.fields, reason, manifest)
         }
         State::Missing => {
-            let index = store::create(&options.index)?;
+            let index = store::create(&options.index, &meta)?;
             let fields = schema::fields(&index.schema())?;
             (index, fields, None, HashMap::new())
         }
         State::Unusable(reason) => {
-            let index = store::create(&options.index)?;
+            let index = store::create(&options.index, &meta)?;
             let fields = schema::fields(&index.schema())?;
             let why = format!("the old index was unusable: {reason}");
             (index, fields, Some(why), HashMap::new())
@@ -130,7 +143,7 @@ pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<Index
     };
     let full = rebuilt.is_some();
 
-    let walked = walk(&root);
+    let walked = walk(&meta.corpus);
     for error in &walked.errors {
         warn(error);
     }
@@ -150,13 +163,7 @@ pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<Index
         return Ok(summary);
     }
 
-    let user_dict_text = String::from_utf8_lossy(&user_dict_bytes);
-    let (user_entries, dict_warnings) = dict::parse_user_dict(&user_dict_text);
-    for w in dict_warnings {
-        warn(&format!("{}: {w}", user_dict_path.display()));
-    }
-    let resolved = dict::resolve_user_dict(&user_entries);
-    let for_jieba = resolved.clone();
+    let for_jieba = meta.dict.clone();
     tokenizer::register(
         &index,
         Segmenter::in_background(move || dict::full_jieba(&for_jieba)),
@@ -211,16 +218,8 @@ pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<Index
         return Err(e).context("indexing failed");
     }
 
-    let meta = IndexMeta {
-        format: schema::FORMAT_VERSION,
-        corpus: root,
-        user_dict_hash,
-        dict: resolved,
-        indexed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    };
-    let mut prepared = writer.prepare_commit().context("cannot commit the index")?;
-    prepared.set_payload(&serde_json::to_string(&meta)?);
-    prepared.commit().context("cannot commit the index")?;
+    meta.indexed_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    store::commit(&mut writer, &meta)?;
     writer
         .wait_merging_threads()
         .context("cannot finish merging")?;

@@ -13,7 +13,7 @@
 
 use std::ops::Range;
 
-use crate::normalize::{is_word_char, normalize_with_offsets, NormChar};
+use crate::normalize::{is_word_char, normalize_char, normalize_with_offsets, NormChar};
 use crate::tokenizer::stem;
 
 /// Characters of text a snippet aims for.
@@ -68,51 +68,96 @@ pub fn find_matches(text: &str, needles: &[Needle]) -> Vec<Range<usize>> {
 }
 
 /// Normalised text to search, built once per text.
+///
+/// Normalisation nearly always keeps every character's UTF-8 length (ASCII
+/// stays ASCII, a Chinese character stays a 3-byte character), and then
+/// byte offsets are the same in both texts and no map is needed. Only text
+/// with full-width letters, ligatures and the like pays for a map.
 struct Haystack {
-    chars: Vec<NormChar>,
     normalized: String,
-    /// Byte offset in `normalized` of each of `chars`.
-    starts: Vec<usize>,
-    /// Stems of the words, computed on first use.
+    /// Per normalised character: its byte offset in `normalized` and the
+    /// original byte range; `None` when offsets are the same.
+    map: Option<Vec<(usize, NormChar)>>,
+    /// Stems of the words (normalised byte ranges), computed on first use.
     stems: Option<Vec<(Range<usize>, String)>>,
 }
 
 impl Haystack {
     fn new(text: &str) -> Self {
-        let chars = normalize_with_offsets(text);
-        let (normalized, starts) = flatten(&chars);
+        let mut normalized = String::with_capacity(text.len());
+        let mut same_offsets = true;
+        for c in text.chars() {
+            let before = normalized.len();
+            normalize_char(c, |n| normalized.push(n));
+            same_offsets &= normalized.len() - before == c.len_utf8();
+        }
+        let map = (!same_offsets).then(|| {
+            let chars = normalize_with_offsets(text);
+            let mut at = 0;
+            chars
+                .into_iter()
+                .map(|c| {
+                    let entry = (at, c);
+                    at += c.ch.len_utf8();
+                    entry
+                })
+                .collect()
+        });
         Haystack {
-            chars,
             normalized,
-            starts,
+            map,
             stems: None,
         }
+    }
+
+    /// The original byte range of a normalised byte range (on character
+    /// boundaries).
+    fn original(&self, range: Range<usize>) -> Range<usize> {
+        match &self.map {
+            None => range,
+            Some(map) => {
+                let first = map.partition_point(|(at, _)| *at < range.start);
+                let last = map.partition_point(|(at, _)| *at < range.end);
+                map[first].1.from as usize..map[last - 1].1.to as usize
+            }
+        }
+    }
+
+    /// Whether a match at `range` of the normalised text starts and ends at
+    /// word boundaries wherever its own edge is a word character.
+    fn at_word_boundaries(&self, range: &Range<usize>) -> bool {
+        let text = &self.normalized;
+        let first = text[range.clone()].chars().next();
+        let last = text[range.clone()].chars().next_back();
+        let before = text[..range.start].chars().next_back();
+        let after = text[range.end..].chars().next();
+        let edge_ok = |edge: Option<char>, neighbour: Option<char>| {
+            !edge.is_some_and(is_word_char) || !neighbour.is_some_and(is_word_char)
+        };
+        edge_ok(first, before) && edge_ok(last, after)
     }
 
     /// Original byte ranges where `needle` occurs.
     fn find(&mut self, needle: &Needle) -> Vec<Range<usize>> {
         match needle {
             Needle::Substring(s) if !s.is_empty() => {
-                let mut out = Vec::new();
-                for at in memchr::memmem::find_iter(self.normalized.as_bytes(), s.as_bytes()) {
-                    let first = self.starts.partition_point(|&b| b < at);
-                    let last = self.starts.partition_point(|&b| b < at + s.len());
-                    if first < last && at_word_boundaries(&self.chars, first, last) {
-                        out.push(self.chars[first].from as usize..self.chars[last - 1].to as usize);
-                    }
-                }
-                out
+                memchr::memmem::find_iter(self.normalized.as_bytes(), s.as_bytes())
+                    .map(|at| at..at + s.len())
+                    .filter(|r| self.at_word_boundaries(r))
+                    .map(|r| self.original(r))
+                    .collect()
             }
             Needle::Substring(_) => Vec::new(),
             Needle::Word(w) => {
                 let target = stem(w);
-                let chars = &self.chars;
-                let stems = self.stems.get_or_insert_with(|| word_stems(chars));
-                stems
+                let text = &self.normalized;
+                let stems = self.stems.get_or_insert_with(|| word_stems(text));
+                let found: Vec<Range<usize>> = stems
                     .iter()
                     .filter(|(_, s)| *s == target)
                     .map(|(r, _)| r.clone())
-                    .collect()
+                    .collect();
+                found.into_iter().map(|r| self.original(r)).collect()
             }
             Needle::Term { whole, parts } => {
                 let found = self.find(whole);
@@ -125,42 +170,19 @@ impl Haystack {
     }
 }
 
-/// The normalised string and the byte offset in it of each `NormChar`.
-fn flatten(chars: &[NormChar]) -> (String, Vec<usize>) {
-    let mut s = String::with_capacity(chars.len());
-    let mut starts = Vec::with_capacity(chars.len());
-    for c in chars {
-        starts.push(s.len());
-        s.push(c.ch);
-    }
-    (s, starts)
-}
-
-fn at_word_boundaries(chars: &[NormChar], first: usize, last: usize) -> bool {
-    let starts_ok =
-        !is_word_char(chars[first].ch) || first == 0 || !is_word_char(chars[first - 1].ch);
-    let ends_ok =
-        !is_word_char(chars[last - 1].ch) || last == chars.len() || !is_word_char(chars[last].ch);
-    starts_ok && ends_ok
-}
-
-fn word_stems(chars: &[NormChar]) -> Vec<(Range<usize>, String)> {
+/// The words of normalised text with their byte ranges and stems.
+fn word_stems(text: &str) -> Vec<(Range<usize>, String)> {
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if !is_word_char(chars[i].ch) {
-            i += 1;
-            continue;
+    let mut start = None;
+    for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
+        match (start, is_word_char(c)) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                out.push((s..i, stem(&text[s..i])));
+                start = None;
+            }
+            _ => {}
         }
-        let start = i;
-        while i < chars.len() && is_word_char(chars[i].ch) {
-            i += 1;
-        }
-        let word: String = chars[start..i].iter().map(|c| c.ch).collect();
-        out.push((
-            chars[start].from as usize..chars[i - 1].to as usize,
-            stem(&word),
-        ));
     }
     out
 }
@@ -370,6 +392,17 @@ mod tests {
         );
         assert_eq!(marked(&s), "[预训练]");
         assert_eq!(merge(vec![0..3, 1..2, 2..5, 7..8, 8..9]), vec![0..5, 7..9]);
+    }
+
+    #[test]
+    fn offsets_survive_characters_that_change_length() {
+        let s = snippet(
+            "用ｋｉｌｌｅｒ ａｐｐ做预训练",
+            &[sub("killer app"), sub("预训练")],
+        );
+        assert_eq!(marked(&s), "用[ｋｉｌｌｅｒ ａｐｐ]做[预训练]");
+        let s = snippet("ＳＴＡＲＴＵＰＳ rise", &[Needle::Word("startup".into())]);
+        assert_eq!(marked(&s), "[ＳＴＡＲＴＵＰＳ] rise");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use tantivy::Index;
+use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use crate::dict::ResolvedDict;
 use crate::schema::{self, Fields, FORMAT_VERSION};
@@ -118,9 +118,11 @@ fn read_payload(raw: &[u8]) -> Result<IndexMeta, String> {
     serde_json::from_str(payload).map_err(|_| "it was not written by notes-search".to_string())
 }
 
-/// Creates an empty index in `dir`, removing an unusable one first. Refuses
-/// a directory holding anything but index files.
-pub fn create(dir: &Path) -> Result<Index> {
+/// Creates an empty index in `dir`, removing an unusable one first, and
+/// commits it with `meta` at once: from then on there is always a readable
+/// index, even if the run that fills it is killed. Refuses a directory
+/// holding anything but index files.
+pub fn create(dir: &Path, meta: &IndexMeta) -> Result<Index> {
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut foreign = Vec::new();
     let mut ours = Vec::new();
@@ -150,11 +152,24 @@ pub fn create(dir: &Path) -> Result<Index> {
         docstore_compression: tantivy::store::Compressor::Lz4,
         ..Default::default()
     };
-    Index::builder()
+    let index = Index::builder()
         .schema(schema::build())
         .settings(settings)
         .create_in_dir(dir)
-        .with_context(|| format!("cannot create an index in {}", dir.display()))
+        .with_context(|| format!("cannot create an index in {}", dir.display()))?;
+    let mut writer: IndexWriter<TantivyDocument> = index
+        .writer_with_num_threads(1, 15_000_000)
+        .context("cannot open the new index for writing")?;
+    commit(&mut writer, meta)?;
+    Ok(index)
+}
+
+/// Commits everything `writer` holds, with `meta` as the commit's payload.
+pub fn commit(writer: &mut IndexWriter<TantivyDocument>, meta: &IndexMeta) -> Result<()> {
+    let mut prepared = writer.prepare_commit().context("cannot commit the index")?;
+    prepared.set_payload(&serde_json::to_string(meta)?);
+    prepared.commit().context("cannot commit the index")?;
+    Ok(())
 }
 
 /// Holds the index directory's write lock until dropped.
@@ -206,15 +221,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(matches!(open(dir.path()).unwrap(), State::Missing));
 
-        create(dir.path()).unwrap();
+        let meta = IndexMeta {
+            format: FORMAT_VERSION,
+            corpus: "/notes".into(),
+            user_dict_hash: 0,
+            dict: ResolvedDict::default(),
+            indexed_at: "2026-01-01T00:00:00Z".into(),
+        };
+        create(dir.path(), &meta).unwrap();
+        match open(dir.path()).unwrap() {
+            State::Ready(open) => assert_eq!(open.meta, meta),
+            _ => panic!("a new index is readable at once"),
+        }
+        let meta_json = dir.path().join(META_FILE);
+        let raw = fs::read_to_string(&meta_json).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&raw).unwrap();
+        let mut stripped = value.clone();
+        stripped.as_object_mut().unwrap().remove("payload");
+        fs::write(&meta_json, stripped.to_string()).unwrap();
         match open(dir.path()).unwrap() {
             State::Unusable(reason) => assert!(reason.contains("no indexing run"), "{reason}"),
-            _ => panic!("a fresh index without payload is not usable"),
+            _ => panic!("an index without payload is not usable"),
         }
 
         let foreign = tempfile::tempdir().unwrap();
         fs::write(foreign.path().join("notes.txt"), "mine").unwrap();
-        let err = create(foreign.path()).err().unwrap().to_string();
+        let err = create(foreign.path(), &meta).err().unwrap().to_string();
         assert!(err.contains("refusing to write there"), "{err}");
         assert!(foreign.path().join("notes.txt").exists());
     }
