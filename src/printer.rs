@@ -231,7 +231,13 @@ pub fn json(out: &mut impl Write, hits: &[Hit], cwd: &Path) -> io::Result<()> {
 /// Writes one value as a JSON line with terminal-safe escaping.
 pub fn write_json_line(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
     let mut ser = serde_json::Serializer::with_formatter(&mut *out, SafeFormatter);
-    value.serialize(&mut ser).map_err(io::Error::other)?;
+    value
+        .serialize(&mut ser)
+        .map_err(|e| match e.io_error_kind() {
+            // Keep the kind: a closed pipe must stay recognisable as one.
+            Some(kind) => io::Error::new(kind, e),
+            None => io::Error::other(e),
+        })?;
     writeln!(out)
 }
 

@@ -217,9 +217,12 @@ impl Parser {
             }
         }
         if all.is_empty() {
-            return Err(QueryError(
-                "`OR` needs something to search for on both sides".into(),
-            ));
+            return Err(QueryError(match self.peek() {
+                Some(Token::Close) => {
+                    "there is a `)` without a matching `(`: remove it or quote it".into()
+                }
+                _ => "`OR` needs something to search for on both sides".into(),
+            }));
         }
         Ok(flatten(all, Expr::And))
     }
@@ -432,6 +435,8 @@ mod tests {
             ("title:", "nothing to search for after `title:`"),
             ("(a", "never closed"),
             ("a)", "without a matching `(`"),
+            (")", "without a matching `(`"),
+            ("a OR )", "both sides"),
             ("\"abc", "never closed"),
             ("a OR", "both sides"),
             ("OR a", "both sides"),

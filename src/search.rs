@@ -31,7 +31,7 @@ use tantivy::schema::{Field, IndexRecordOption, Term, Value};
 use tantivy::{DocAddress, ReloadPolicy, Searcher, TantivyDocument};
 
 use crate::dict::{pruned_jieba, Segmenter};
-use crate::normalize::{collect, is_han, normalize, normalize_with_offsets, runs, RunKind};
+use crate::normalize::{collect, is_cjk, normalize, normalize_with_offsets, runs, RunKind};
 use crate::query::{Expr, Scope};
 use crate::schema::Fields;
 use crate::snippet::{find_matches, snippet, Needle, Snippet};
@@ -107,6 +107,9 @@ pub struct Compiled {
     pub needles: Vec<Needle>,
     /// The query term each needle comes from (for `--explain`).
     pub needle_labels: Vec<String>,
+    /// Notes matching this too come first: every unspaced multi-word term
+    /// found as one exact string (`预训练模型` before 预训练 … 模型).
+    pub exact_tier: Option<Box<dyn Query>>,
     /// How each term was normalised, segmented and searched.
     pub explain: Vec<String>,
 }
@@ -146,6 +149,7 @@ pub fn compile(
         segmenter,
         needles: Vec::new(),
         needle_labels: Vec::new(),
+        exact_phrases: Vec::new(),
         explain: Vec::new(),
     };
     let Some(main) = compiler.expr(expr, false) else {
@@ -209,6 +213,7 @@ pub fn compile(
     }
     Ok(Compiled {
         query: Box::new(BooleanQuery::new(clauses)),
+        exact_tier: exact_tier(expr, compiler.exact_phrases),
         needles: compiler.needles,
         needle_labels: compiler.needle_labels,
         explain: compiler.explain,
@@ -218,10 +223,44 @@ pub fn compile(
 /// A word of a query term after normalisation and segmentation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct QueryWord {
+    /// What must occur: a jieba word, or several joined (see [`chunk`]).
     text: String,
+    /// The jieba words inside `text`, for ranking on the word fields.
+    parts: Vec<String>,
     latin: bool,
     /// A function word (see [`is_stop_word`]).
     stop: bool,
+}
+
+/// Joins jieba's words of one Han run into the units a query requires.
+///
+/// jieba splits words its dictionary lacks into pieces (预训练 → 预 训练,
+/// 线程池 → 线程 池, 高可用 → 高 可用), and a lone 预 required anywhere in
+/// a note is noise, not meaning. So a single character is joined to the
+/// word before or after it (function words excepted), and the joined string
+/// must then occur as it is. Real multi-character words (预训练 模型) stay
+/// separate units.
+fn chunk(words: Vec<String>) -> Vec<QueryWord> {
+    let mut out: Vec<QueryWord> = Vec::new();
+    for word in words {
+        let stop = is_stop_word(&word);
+        let single = word.chars().count() == 1;
+        if let Some(last) = out.last_mut() {
+            let last_single = last.parts.len() == 1 && last.text.chars().count() == 1;
+            if !stop && !last.stop && (single || last_single) {
+                last.text.push_str(&word);
+                last.parts.push(word);
+                continue;
+            }
+        }
+        out.push(QueryWord {
+            text: word.clone(),
+            parts: vec![word],
+            latin: false,
+            stop,
+        });
+    }
+    out
 }
 
 /// Question words, particles and the like: they carry little meaning, and a
@@ -291,6 +330,7 @@ struct Compiler<'a> {
     segmenter: &'a Segmenter,
     needles: Vec<Needle>,
     needle_labels: Vec<String>,
+    exact_phrases: Vec<Box<dyn Query>>,
     explain: Vec<String>,
 }
 
@@ -427,7 +467,15 @@ impl Compiler<'_> {
                 self.needle_labels.push(label.clone());
             }
             explained.push(format!(
-                "words [{}] must all occur{}",
+                "segmented [{}]",
+                words
+                    .iter()
+                    .flat_map(|w| w.parts.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ));
+            explained.push(format!(
+                "must occur [{}]{}",
                 words
                     .iter()
                     .map(|w| if w.stop && !only_stop_words {
@@ -440,7 +488,7 @@ impl Compiler<'_> {
                 if in_title { " in the title" } else { "" }
             ));
             if !only_stop_words && words.iter().any(|w| w.stop) {
-                explained.push("words marked ? are optional function words".into());
+                explained.push("? marks optional function words".into());
             }
         }
         for word in &words {
@@ -449,8 +497,11 @@ impl Compiler<'_> {
         let terms = phrase_terms(&norm);
         if !in_title && words.len() > 1 && !exact {
             if let Some(q) = phrase_query(f.grams, &terms) {
-                clauses.push((Occur::Should, boost(q, PHRASE_BOOST)));
-                explained.push(format!("boost where `{norm}` occurs as one string"));
+                clauses.push((Occur::Should, boost(q.box_clone(), PHRASE_BOOST)));
+                if !negated {
+                    self.exact_phrases.push(q);
+                }
+                explained.push(format!("notes with `{norm}` as one string first"));
             }
         }
         if let Some(q) = phrase_query(f.title_grams, &terms) {
@@ -477,22 +528,18 @@ impl Compiler<'_> {
                         .map(|(i, _)| i)
                         .chain([text.len()])
                         .collect();
-                    for (s, e) in self.segmenter.words(&text) {
-                        let word = &text[char_starts[s]..char_starts[e]];
-                        if word
-                            .chars()
-                            .any(|c| is_han(c) || crate::normalize::is_cjk(c))
-                        {
-                            out.push(QueryWord {
-                                text: word.to_string(),
-                                latin: false,
-                                stop: is_stop_word(word),
-                            });
-                        }
-                    }
+                    let words = self
+                        .segmenter
+                        .words(&text)
+                        .into_iter()
+                        .map(|(s, e)| text[char_starts[s]..char_starts[e]].to_string())
+                        .filter(|w| w.chars().any(is_cjk))
+                        .collect();
+                    out.extend(chunk(words));
                 }
                 RunKind::Word if run.end - run.start <= MAX_WORD_CHARS => out.push(QueryWord {
                     stop: is_stop_word(&text),
+                    parts: vec![text.clone()],
                     text,
                     latin: true,
                 }),
@@ -521,14 +568,9 @@ impl Compiler<'_> {
         Some(Box::new(BooleanQuery::new(options)))
     }
 
-    /// BM25 clauses that rank notes by where the word occurs.
+    /// BM25 clauses that rank notes by where the word's jieba words occur.
     fn ranking(&self, word: &QueryWord, in_title: bool) -> Vec<(Occur, Box<dyn Query>)> {
         let f = self.fields;
-        let text = if word.latin {
-            stem(&word.text)
-        } else {
-            word.text.clone()
-        };
         let zones: &[(Field, f32)] = if in_title {
             &[(f.title, TITLE_BOOST)]
         } else {
@@ -542,16 +584,41 @@ impl Compiler<'_> {
                 (f.meta, META_BOOST),
             ]
         };
-        zones
-            .iter()
-            .map(|&(field, b)| {
-                (
+        let mut clauses = Vec::new();
+        for part in &word.parts {
+            let text = if word.latin { stem(part) } else { part.clone() };
+            for &(field, b) in zones {
+                if word.latin && field == f.body {
+                    // The body's word field has no Latin words; the recall
+                    // clause (grams) scores them.
+                    continue;
+                }
+                clauses.push((
                     Occur::Should,
                     boost(term_query(Term::from_field_text(field, &text)), b),
-                )
-            })
-            .collect()
+                ));
+            }
+        }
+        clauses
     }
+}
+
+/// The exact-string tier of a query made only of ANDed terms (with or
+/// without exclusions); under OR, "every term exactly" has no clear meaning.
+fn exact_tier(expr: &Expr, phrases: Vec<Box<dyn Query>>) -> Option<Box<dyn Query>> {
+    fn conjunctive(expr: &Expr) -> bool {
+        match expr {
+            Expr::Term { .. } | Expr::Not(_) => true,
+            Expr::And(items) => items.iter().all(conjunctive),
+            Expr::Or(_) => false,
+        }
+    }
+    if phrases.is_empty() || !conjunctive(expr) {
+        return None;
+    }
+    Some(Box::new(BooleanQuery::new(
+        phrases.into_iter().map(|q| (Occur::Must, q)).collect(),
+    )))
 }
 
 /// What to highlight for a term: the whole term where it occurs, else its
@@ -564,11 +631,18 @@ fn term_needle(norm: &str, words: &[QueryWord]) -> Needle {
             Needle::Substring(w.text.clone())
         }
     };
+    // Function words are not worth marking on their own.
+    let meaningful: Vec<&QueryWord> = words.iter().filter(|w| !w.stop).collect();
+    let parts: Vec<&QueryWord> = if meaningful.is_empty() {
+        words.iter().collect()
+    } else {
+        meaningful
+    };
     match words {
         [only] => word_needle(only),
         _ => Needle::Term {
             whole: Box::new(Needle::Substring(norm.trim().to_string())),
-            parts: words.iter().map(word_needle).collect(),
+            parts: parts.into_iter().map(word_needle).collect(),
         },
     }
 }
@@ -614,6 +688,36 @@ pub fn searcher(open: &OpenIndex, segmenter: Segmenter) -> Result<Searcher> {
     Ok(reader.searcher())
 }
 
+/// The best documents, exact-string tier first; `limit` 0 means all.
+fn top_docs(
+    searcher: &Searcher,
+    compiled: &Compiled,
+    limit: usize,
+) -> Result<Vec<(f32, DocAddress)>> {
+    let limit = if limit == 0 {
+        (searcher.num_docs() as usize).max(1)
+    } else {
+        limit
+    };
+    let collector = TopDocs::with_limit(limit).order_by_score();
+    let Some(tier) = &compiled.exact_tier else {
+        return Ok(searcher.search(&compiled.query, &collector)?);
+    };
+    let first_tier = BooleanQuery::new(vec![
+        (Occur::Must, compiled.query.box_clone()),
+        (Occur::Must, tier.box_clone()),
+    ]);
+    let mut top = searcher.search(&first_tier, &collector)?;
+    if top.len() < limit {
+        let rest = TopDocs::with_limit(limit).order_by_score();
+        let seen: std::collections::HashSet<DocAddress> = top.iter().map(|(_, a)| *a).collect();
+        let others = searcher.search(&compiled.query, &rest)?;
+        top.extend(others.into_iter().filter(|(_, a)| !seen.contains(a)));
+        top.truncate(limit);
+    }
+    Ok(top)
+}
+
 /// Runs a compiled query; `limit` 0 means every hit.
 pub fn run(
     open: &OpenIndex,
@@ -621,16 +725,8 @@ pub fn run(
     compiled: &Compiled,
     limit: usize,
 ) -> Result<Vec<Hit>> {
-    let limit = if limit == 0 {
-        (searcher.num_docs() as usize).max(1)
-    } else {
-        limit
-    };
-    let top = searcher.search(
-        &compiled.query,
-        &TopDocs::with_limit(limit).order_by_score(),
-    )?;
-    top.into_iter()
+    top_docs(searcher, compiled, limit)?
+        .into_iter()
         .map(|(score, address)| hit(open, searcher, address, score, &compiled.needles))
         .collect()
 }
@@ -642,15 +738,7 @@ pub fn run_paths(
     compiled: &Compiled,
     limit: usize,
 ) -> Result<Vec<PathBuf>> {
-    let limit = if limit == 0 {
-        (searcher.num_docs() as usize).max(1)
-    } else {
-        limit
-    };
-    let top = searcher.search(
-        &compiled.query,
-        &TopDocs::with_limit(limit).order_by_score(),
-    )?;
+    let top = top_docs(searcher, compiled, limit)?;
     let root = &open.meta.corpus;
     let path_name = open
         .index
