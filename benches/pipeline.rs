@@ -54,7 +54,7 @@ fn tokenizing(c: &mut Criterion) {
     c.bench_function("tokenize_words (bundled corpus)", |b| {
         b.iter(|| {
             for text in &texts {
-                black_box(word_tokens(&segmenter, text, true));
+                black_box(word_tokens(&segmenter, text));
             }
         })
     });

@@ -398,7 +398,6 @@ fn document(f: &Fields, file: &NoteFile, hash: u64, note: &Note) -> TantivyDocum
     for heading in &note.headings {
         doc.add_text(f.headings, heading);
     }
-    doc.add_text(f.body, &note.text);
     doc.add_text(f.grams, &note.text);
     doc.add_text(f.text, &note.text);
     doc.add_u64(f.body_line, note.body_line as u64);

@@ -1,10 +1,12 @@
 //! The index schema: every field, its name, and how it is analysed.
 //!
-//! Names are constants defined once here. Text is indexed twice: as words
-//! (jieba, for ranking, per zone so that zones can be boosted) and as grams
-//! (CJK n-grams with positions, for exact substring recall, all zones in one
-//! field plus the title on its own for `title:` queries). The clean body text
-//! is stored for snippets; the manifest (`path`, `size`, `mtime`, `hash`)
+//! Names are constants defined once here. The short zones (title, tags,
+//! categories, path, headings, other front matter) are indexed as words
+//! (jieba, for ranking, one field per zone so that zones can be boosted);
+//! everything, the body included, is indexed as grams (CJK bigrams with
+//! positions, for exact substring recall and for ranking the body, in one
+//! field, plus the title on its own for `title:` queries). The clean body
+//! text is stored for snippets; the manifest (`path`, `size`, `mtime`, `hash`)
 //! lives in fast fields so incremental indexing can read it without touching
 //! stored documents.
 //!
@@ -17,10 +19,10 @@ use tantivy::schema::{
     INDEXED, STORED, STRING,
 };
 
-use crate::tokenizer::{CJK_WORDS_TOKENIZER, GRAMS_TOKENIZER, WORDS_TOKENIZER};
+use crate::tokenizer::{GRAMS_TOKENIZER, WORDS_TOKENIZER};
 
 /// Version of the on-disk format (schema plus analysis rules).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Relative path of the note, `/`-separated: the document's identity.
 pub const PATH: &str = "path";
@@ -44,8 +46,6 @@ pub const CATEGORIES: &str = "categories";
 pub const CATEGORY_KEY: &str = "category_key";
 /// Heading texts as words.
 pub const HEADINGS: &str = "headings";
-/// Body text as words, CJK only (Latin words rank through `GRAMS`).
-pub const BODY: &str = "body";
 /// Summary and every other front matter string, as words.
 pub const META: &str = "meta";
 /// All of the above as grams, for exact substring recall (the path's words
@@ -91,8 +91,6 @@ pub struct Fields {
     pub category_key: Field,
     /// See [`HEADINGS`].
     pub headings: Field,
-    /// See [`BODY`].
-    pub body: Field,
     /// See [`META`].
     pub meta: Field,
     /// See [`GRAMS`].
@@ -116,12 +114,8 @@ pub struct Fields {
 }
 
 fn words(stored: bool) -> TextOptions {
-    words_with(WORDS_TOKENIZER, stored)
-}
-
-fn words_with(tokenizer: &str, stored: bool) -> TextOptions {
     let indexing = TextFieldIndexing::default()
-        .set_tokenizer(tokenizer)
+        .set_tokenizer(WORDS_TOKENIZER)
         .set_index_option(IndexRecordOption::WithFreqs);
     let options = TextOptions::default().set_indexing_options(indexing);
     if stored {
@@ -152,7 +146,6 @@ pub fn build() -> Schema {
     b.add_text_field(CATEGORIES, words(true));
     b.add_text_field(CATEGORY_KEY, STRING);
     b.add_text_field(HEADINGS, words(false));
-    b.add_text_field(BODY, words_with(CJK_WORDS_TOKENIZER, false));
     b.add_text_field(META, words(false));
     b.add_text_field(GRAMS, grams());
     b.add_text_field(TEXT, STORED);
@@ -185,7 +178,6 @@ pub fn fields(schema: &Schema) -> Result<Fields> {
         categories: f(CATEGORIES)?,
         category_key: f(CATEGORY_KEY)?,
         headings: f(HEADINGS)?,
-        body: f(BODY)?,
         meta: f(META)?,
         grams: f(GRAMS)?,
         text: f(TEXT)?,
@@ -209,6 +201,6 @@ mod tests {
         let fields = fields(&schema).unwrap();
         assert_eq!(schema.get_field_name(fields.grams), GRAMS);
         assert_eq!(schema.get_field_name(fields.hash), HASH);
-        assert_eq!(schema.num_fields(), 21);
+        assert_eq!(schema.num_fields(), 20);
     }
 }
