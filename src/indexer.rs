@@ -19,7 +19,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -164,9 +164,11 @@ pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<Index
     }
 
     let for_jieba = meta.dict.clone();
-    tokenizer::register(
+    let taken_up = Arc::new(AtomicUsize::new(0));
+    tokenizer::register_counting(
         &index,
         Segmenter::in_background(move || dict::full_jieba(&for_jieba)),
+        taken_up.clone(),
     );
 
     let threads = std::thread::available_parallelism()
@@ -183,6 +185,7 @@ pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<Index
     }
 
     let bar = progress_bar(options.progress, plan.to_index.len());
+    let sent = AtomicUsize::new(0);
     let skipped = AtomicUsize::new(0);
     let failed: Mutex<Option<tantivy::TantivyError>> = Mutex::default();
     plan.to_index.par_iter().for_each(|planned| {
@@ -199,6 +202,8 @@ pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<Index
                 for w in read_notes.iter().chain(&note.warnings) {
                     bar.suspend(|| warn(&format!("{}: {w}", file.abs.display())));
                 }
+                wait_for_room(&sent, &taken_up);
+                sent.fetch_add(1, Ordering::Relaxed);
                 if let Err(e) = writer.add_document(document(&fields, file, hash, &note)) {
                     failed
                         .lock()
@@ -234,6 +239,25 @@ pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<Index
     summary.total = summary.unchanged + indexed;
     summary.warnings = warnings.load(Ordering::Relaxed);
     Ok(summary)
+}
+
+/// Parsed documents waiting for tantivy's indexing threads at most.
+/// Parsing is five times faster than indexing, and tantivy would queue
+/// 10,000 documents (a gigabyte for ten copies of the sample corpora).
+const MAX_DOCUMENTS_IN_FLIGHT: usize = 1024;
+
+/// Blocks while too many documents are queued. Gives up waiting after a
+/// while, so that a miscount can slow indexing but never hang it.
+fn wait_for_room(sent: &AtomicUsize, taken_up: &AtomicUsize) {
+    for _ in 0..2_000 {
+        let queued = sent
+            .load(Ordering::Relaxed)
+            .saturating_sub(taken_up.load(Ordering::Relaxed));
+        if queued < MAX_DOCUMENTS_IN_FLIGHT {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
 }
 
 fn corpus_root(corpus: &Path) -> Result<PathBuf> {

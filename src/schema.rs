@@ -19,7 +19,7 @@ use tantivy::schema::{
     INDEXED, STORED, STRING,
 };
 
-use crate::tokenizer::{GRAMS_TOKENIZER, WORDS_TOKENIZER};
+use crate::tokenizer::{GRAMS_TOKENIZER, PATH_TOKENIZER, WORDS_TOKENIZER};
 
 /// Version of the on-disk format (schema plus analysis rules).
 pub const FORMAT_VERSION: u32 = 3;
@@ -114,8 +114,12 @@ pub struct Fields {
 }
 
 fn words(stored: bool) -> TextOptions {
+    words_with(WORDS_TOKENIZER, stored)
+}
+
+fn words_with(tokenizer: &str, stored: bool) -> TextOptions {
     let indexing = TextFieldIndexing::default()
-        .set_tokenizer(WORDS_TOKENIZER)
+        .set_tokenizer(tokenizer)
         .set_index_option(IndexRecordOption::WithFreqs);
     let options = TextOptions::default().set_indexing_options(indexing);
     if stored {
@@ -137,7 +141,7 @@ fn grams() -> TextOptions {
 pub fn build() -> Schema {
     let mut b = Schema::builder();
     b.add_text_field(PATH, STRING | STORED | FAST);
-    b.add_text_field(PATH_WORDS, words(false));
+    b.add_text_field(PATH_WORDS, words_with(PATH_TOKENIZER, false));
     b.add_text_field(TITLE, words(true));
     b.add_text_field(TITLE_GRAMS, grams());
     b.add_text_field(TAGS, words(true));

@@ -24,6 +24,8 @@
 //! every create and every open.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
@@ -34,6 +36,9 @@ use crate::normalize::{collect, normalize_with_offsets, runs, NormChar, RunKind}
 
 /// Name under which the words analyzer is registered.
 pub const WORDS_TOKENIZER: &str = "ns_words";
+/// The words analyzer for the path field, which also counts the documents
+/// the indexing threads have taken up (one path per document).
+pub const PATH_TOKENIZER: &str = "ns_path";
 /// Name under which the grams analyzer is registered.
 pub const GRAMS_TOKENIZER: &str = "ns_grams";
 
@@ -46,8 +51,23 @@ pub const STEM_MARKER: char = '#';
 
 /// Registers the analyzers on `index`.
 pub fn register(index: &Index, segmenter: Segmenter) {
+    register_counting(index, segmenter, Arc::default());
+}
+
+/// Registers the analyzers; `taken_up` counts the documents tantivy's
+/// indexing threads have started on, which lets the indexer keep the
+/// queue of parsed documents short (tantivy queues up to 10,000).
+pub fn register_counting(index: &Index, segmenter: Segmenter, taken_up: Arc<AtomicUsize>) {
     let manager = index.tokenizers();
-    manager.register(WORDS_TOKENIZER, WordsTokenizer { segmenter });
+    let words = WordsTokenizer { segmenter };
+    manager.register(
+        PATH_TOKENIZER,
+        PathTokenizer {
+            words: words.clone(),
+            taken_up,
+        },
+    );
+    manager.register(WORDS_TOKENIZER, words);
     manager.register(GRAMS_TOKENIZER, GramsTokenizer);
 }
 
@@ -337,6 +357,22 @@ impl Tokenizer for WordsTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferStream {
         BufferStream::new(word_tokens(&self.segmenter, text))
+    }
+}
+
+/// The words analyzer, counting the texts it is given.
+#[derive(Clone)]
+pub struct PathTokenizer {
+    words: WordsTokenizer,
+    taken_up: Arc<AtomicUsize>,
+}
+
+impl Tokenizer for PathTokenizer {
+    type TokenStream<'a> = BufferStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferStream {
+        self.taken_up.fetch_add(1, AtomicOrdering::Relaxed);
+        self.words.token_stream(text)
     }
 }
 
