@@ -39,16 +39,24 @@ pub fn simplify(c: char) -> char {
 
 /// Feeds the normalised form of `c` (one or more characters) to `emit`.
 pub fn normalize_char(c: char, mut emit: impl FnMut(char)) {
-    if c.is_ascii() {
-        emit(c.to_ascii_lowercase());
-    } else if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+    match c {
+        _ if c.is_ascii() => emit(c.to_ascii_lowercase()),
         // Unified ideographs are NFKC-stable and have no case.
-        emit(simplify(c));
-    } else {
-        for d in std::iter::once(c).nfkc() {
-            for l in simplify(d).to_lowercase() {
-                emit(l);
-            }
+        '\u{4E00}'..='\u{9FFF}' => emit(simplify(c)),
+        // Full-width ASCII (，：！Ａ) is NFKC-equivalent to ASCII.
+        '\u{FF01}'..='\u{FF5E}' => {
+            emit(char::from_u32(c as u32 - 0xFEE0).map_or(c, |a| a.to_ascii_lowercase()))
+        }
+        // CJK punctuation (、。「」【】) is NFKC-stable, except the space.
+        '\u{3001}'..='\u{3035}' => emit(c),
+        _ => normalize_slowly(c, emit),
+    }
+}
+
+fn normalize_slowly(c: char, mut emit: impl FnMut(char)) {
+    for d in std::iter::once(c).nfkc() {
+        for l in simplify(d).to_lowercase() {
+            emit(l);
         }
     }
 }
@@ -192,6 +200,22 @@ mod tests {
         assert_eq!(normalize("预训练"), "预训练");
         // Compatibility ideographs fold to unified ones, then simplify.
         assert_eq!(normalize("\u{F900}"), "岂");
+    }
+
+    #[test]
+    fn fast_paths_agree_with_nfkc() {
+        let ranges = [
+            '\u{0}'..='\u{7F}',
+            '\u{3001}'..='\u{3035}',
+            '\u{4E00}'..='\u{9FFF}',
+            '\u{FF01}'..='\u{FF5E}',
+        ];
+        for c in ranges.into_iter().flatten() {
+            let (mut fast, mut slow) = (String::new(), String::new());
+            normalize_char(c, |n| fast.push(n));
+            normalize_slowly(c, |n| slow.push(n));
+            assert_eq!(fast, slow, "U+{:04X}", c as u32);
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use std::ops::Range;
 
-use crate::normalize::{is_word_char, normalize_char, normalize_with_offsets, NormChar};
+use crate::normalize::{is_word_char, normalize_char};
 use crate::tokenizer::stem;
 
 /// Characters of text a snippet aims for.
@@ -69,58 +69,69 @@ pub fn find_matches(text: &str, needles: &[Needle]) -> Vec<Range<usize>> {
 
 /// Normalised text to search, built once per text.
 ///
-/// Normalisation nearly always keeps every character's UTF-8 length (ASCII
-/// stays ASCII, a Chinese character stays a 3-byte character), and then
-/// byte offsets are the same in both texts and no map is needed. Only text
-/// with full-width letters, ligatures and the like pays for a map.
+/// Most characters keep their UTF-8 length when normalised (ASCII stays
+/// ASCII, a Chinese character stays a 3-byte character), so offsets in the
+/// two texts differ only by what the few others (full-width punctuation,
+/// ligatures) add or remove. Those few are recorded; everything else is
+/// arithmetic.
 struct Haystack {
     normalized: String,
-    /// Per normalised character: its byte offset in `normalized` and the
-    /// original byte range; `None` when offsets are the same.
-    map: Option<Vec<(usize, NormChar)>>,
+    /// Characters whose normalised form has another length: their byte
+    /// ranges in the normalised and in the original text, in order.
+    shifts: Vec<Shift>,
     /// Stems of the words (normalised byte ranges), computed on first use.
     stems: Option<Vec<(Range<usize>, String)>>,
+}
+
+#[derive(Clone, Debug)]
+struct Shift {
+    normalized: Range<usize>,
+    original: Range<usize>,
 }
 
 impl Haystack {
     fn new(text: &str) -> Self {
         let mut normalized = String::with_capacity(text.len());
-        let mut same_offsets = true;
-        for c in text.chars() {
+        let mut shifts = Vec::new();
+        for (at, c) in text.char_indices() {
             let before = normalized.len();
             normalize_char(c, |n| normalized.push(n));
-            same_offsets &= normalized.len() - before == c.len_utf8();
+            if normalized.len() - before != c.len_utf8() {
+                shifts.push(Shift {
+                    normalized: before..normalized.len(),
+                    original: at..at + c.len_utf8(),
+                });
+            }
         }
-        let map = (!same_offsets).then(|| {
-            let chars = normalize_with_offsets(text);
-            let mut at = 0;
-            chars
-                .into_iter()
-                .map(|c| {
-                    let entry = (at, c);
-                    at += c.ch.len_utf8();
-                    entry
-                })
-                .collect()
-        });
         Haystack {
             normalized,
-            map,
+            shifts,
             stems: None,
         }
     }
 
-    /// The original byte range of a normalised byte range (on character
-    /// boundaries).
-    fn original(&self, range: Range<usize>) -> Range<usize> {
-        match &self.map {
-            None => range,
-            Some(map) => {
-                let first = map.partition_point(|(at, _)| *at < range.start);
-                let last = map.partition_point(|(at, _)| *at < range.end);
-                map[first].1.from as usize..map[last - 1].1.to as usize
+    /// The original offset of a normalised offset that starts (`end` false)
+    /// or ends (`end` true) a match.
+    fn original_offset(&self, at: usize, end: bool) -> usize {
+        // The last character of changed length that starts before `at`.
+        let i = self.shifts.partition_point(|s| s.normalized.start < at);
+        match i.checked_sub(1).map(|i| &self.shifts[i]) {
+            None => at,
+            // `at` falls inside it: widen to the whole original character.
+            Some(s) if at < s.normalized.end => {
+                if end {
+                    s.original.end
+                } else {
+                    s.original.start
+                }
             }
+            Some(s) => s.original.end + (at - s.normalized.end),
         }
+    }
+
+    /// The original byte range of a normalised byte range.
+    fn original(&self, range: Range<usize>) -> Range<usize> {
+        self.original_offset(range.start, false)..self.original_offset(range.end, true)
     }
 
     /// Whether a match at `range` of the normalised text starts and ends at
@@ -217,18 +228,21 @@ fn best_window(text: &str, matches: &[Range<usize>]) -> Option<usize> {
         return None;
     }
     let positions = char_positions(text, matches.iter().map(|m| m.start));
+    let words: Vec<String> = matches
+        .iter()
+        .map(|m| crate::normalize::normalize(&text[m.clone()]))
+        .collect();
     let mut best = (0usize, 0usize, 0usize);
     let mut best_index = 0;
     for i in 0..matches.len() {
-        let mut distinct: Vec<String> = Vec::new();
+        let mut distinct: Vec<&str> = Vec::new();
         let mut count = 0;
         for j in i..matches.len() {
             if positions[j] - positions[i] > SNIPPET_CHARS - LEAD_CHARS {
                 break;
             }
-            let word = crate::normalize::normalize(&text[matches[j].clone()]);
-            if !distinct.contains(&word) {
-                distinct.push(word);
+            if !distinct.contains(&words[j].as_str()) {
+                distinct.push(&words[j]);
             }
             count += 1;
         }
@@ -392,6 +406,14 @@ mod tests {
         );
         assert_eq!(marked(&s), "[预训练]");
         assert_eq!(merge(vec![0..3, 1..2, 2..5, 7..8, 8..9]), vec![0..5, 7..9]);
+    }
+
+    #[test]
+    fn a_match_next_to_full_width_punctuation_stops_before_it() {
+        let s = snippet("预训练，好（ｏｋ）", &[sub("预训练"), sub("好")]);
+        assert_eq!(marked(&s), "[预训练]，[好]（ｏｋ）");
+        let s = snippet("ﬁne ﬁle", &[Needle::Word("file".into())]);
+        assert_eq!(marked(&s), "ﬁne [ﬁle]");
     }
 
     #[test]
