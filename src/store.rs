@@ -56,6 +56,8 @@ pub enum State {
 
 const META_FILE: &str = "meta.json";
 const LOCK_FILE: &str = ".notes-search.lock";
+/// Where a new index is built before it is moved into place.
+const STAGING_DIR: &str = ".staging";
 
 /// Files tantivy and this program create in an index directory; nothing
 /// else is ever deleted.
@@ -119,17 +121,49 @@ fn read_payload(raw: &[u8]) -> Result<IndexMeta, String> {
 }
 
 /// Creates an empty index in `dir`, removing an unusable one first, and
-/// commits it with `meta` at once: from then on there is always a readable
-/// index, even if the run that fills it is killed. Refuses a directory
-/// holding anything but index files.
+/// commits it with `meta`: from then on there is always a readable index,
+/// even if the run that fills it is killed. The index is built in a staging
+/// folder and moved in with `meta.json` last, so `dir` never holds an index
+/// without its payload. Refuses a directory holding anything but index files.
 pub fn create(dir: &Path, meta: &IndexMeta) -> Result<Index> {
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let staging = dir.join(STAGING_DIR);
+    if staging.exists() {
+        // Left by a run killed while creating: never part of the index.
+        fs::remove_dir_all(&staging)
+            .with_context(|| format!("cannot remove {}", staging.display()))?;
+    }
+    remove_index_files(dir)?;
+    fs::create_dir(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
+    build_empty(&staging, meta)?;
+    let mut files: Vec<PathBuf> = fs::read_dir(&staging)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".tantivy-"))
+        })
+        .collect();
+    // meta.json last: it is what makes the directory an index.
+    files.sort_by_key(|p| p.file_name().is_some_and(|n| n == META_FILE));
+    for file in files {
+        let name = file.file_name().expect("a file name");
+        fs::rename(&file, dir.join(name))
+            .with_context(|| format!("cannot move {} into {}", file.display(), dir.display()))?;
+    }
+    fs::remove_dir_all(&staging).with_context(|| format!("cannot remove {}", staging.display()))?;
+    Index::open_in_dir(dir)
+        .with_context(|| format!("cannot open the new index in {}", dir.display()))
+}
+
+/// Removes an old index's files from `dir`, after making sure nothing else
+/// is there.
+fn remove_index_files(dir: &Path) -> Result<()> {
     let mut foreign = Vec::new();
     let mut ours = Vec::new();
     for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name == LOCK_FILE || name == ".gitignore" {
+        if name == LOCK_FILE || name == ".gitignore" || name == STAGING_DIR {
             continue;
         }
         if is_index_file(&name) && entry.file_type()?.is_file() {
@@ -145,9 +179,17 @@ pub fn create(dir: &Path, meta: &IndexMeta) -> Result<Index> {
             foreign.join(", ")
         );
     }
+    // meta.json first: the directory stops being an index before its
+    // segments go.
+    ours.sort_by_key(|p| !p.file_name().is_some_and(|n| n == META_FILE));
     for path in ours {
         fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
     }
+    Ok(())
+}
+
+/// An empty index with our schema, committed with `meta`, in `dir`.
+fn build_empty(dir: &Path, meta: &IndexMeta) -> Result<()> {
     let settings = tantivy::IndexSettings {
         docstore_compression: tantivy::store::Compressor::Lz4,
         ..Default::default()
@@ -161,7 +203,10 @@ pub fn create(dir: &Path, meta: &IndexMeta) -> Result<Index> {
         .writer_with_num_threads(1, 15_000_000)
         .context("cannot open the new index for writing")?;
     commit(&mut writer, meta)?;
-    Ok(index)
+    writer
+        .wait_merging_threads()
+        .context("cannot finish the new index")?;
+    Ok(())
 }
 
 /// Commits everything `writer` holds, with `meta` as the commit's payload.

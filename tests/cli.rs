@@ -27,7 +27,7 @@ use std::fs;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use common::{controls, file_line, grep_files, set_mtime, Sandbox, VimgrepLine};
+use common::{controls, file_line, grep_files, set_mtime, Run, Sandbox, VimgrepLine};
 use serde_json::Value;
 
 const PRETRAIN: &str = "corpus/ml/pretrain-cost.md";
@@ -2008,5 +2008,129 @@ fn front_matter_variants_are_read() {
     assert_eq!(
         s.paths(&["title:草稿", "--drafts"]),
         strings(&["corpus/yes-draft.md"])
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Concurrency and crash safety
+// ---------------------------------------------------------------------------
+
+/// A corpus of `n` notes that all contain 线程池, long enough that indexing
+/// takes a while in a debug build.
+fn notes_with_the_same_word(s: &Sandbox, n: usize) {
+    let filler = "这是一段用来拉长笔记的正文，讲调度、队列和拒绝策略。".repeat(40);
+    for i in 0..n {
+        s.note(
+            &format!("batch/note-{i:04}.md"),
+            format!("---\ntitle: 第{i}篇\ntags: [并发]\n---\n线程池笔记 {i}\n\n{filler}\n"),
+        );
+    }
+}
+
+/// `query 线程池 -l -n 0` against `index`, without building a missing index.
+fn count_hits(s: &Sandbox, index: &str) -> Run {
+    s.run([
+        "query",
+        "线程池",
+        "-l",
+        "-n",
+        "0",
+        "--index",
+        index,
+        "--corpus",
+        "no-such-corpus",
+    ])
+}
+
+#[test]
+fn queries_keep_answering_from_the_last_commit_while_a_rebuild_runs() {
+    let s = Sandbox::empty();
+    notes_with_the_same_word(&s, 400);
+    assert_eq!(s.index_default().total, 400);
+    let mut rebuild = s
+        .std_cmd(["index", "--rebuild"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the rebuild");
+    let mut answered = 0;
+    while rebuild.try_wait().expect("poll the rebuild").is_none() {
+        let run = count_hits(&s, "index");
+        run.assert_code(0);
+        assert_eq!(run.stdout_lines().len(), 400, "mid-rebuild: {run:?}");
+        answered += 1;
+    }
+    let output = rebuild.wait_with_output().expect("rebuild output");
+    assert!(output.status.success(), "{output:?}");
+    let summary = String::from_utf8_lossy(&output.stderr);
+    assert!(summary.contains("rebuilt all: --rebuild"), "{summary}");
+    assert!(answered > 0, "the rebuild finished before any query ran");
+    assert_eq!(count_hits(&s, "index").stdout_lines().len(), 400);
+}
+
+#[test]
+fn a_killed_indexer_leaves_an_index_that_reads_and_the_next_run_completes() {
+    let s = Sandbox::empty();
+    notes_with_the_same_word(&s, 300);
+    for (round, delay_ms) in [0u64, 15, 40, 80, 150, 250].into_iter().enumerate() {
+        let index = format!("index-{round}");
+        let mut child = s
+            .std_cmd(["index", "--index", &index])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start index");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+
+        let run = count_hits(&s, &index);
+        if s.path(&format!("{index}/meta.json")).exists() {
+            // Whatever was committed reads: some notes or none, never an error.
+            assert!(
+                run.code == 0 || run.code == 1,
+                "after {delay_ms} ms: {run:?}"
+            );
+            assert!(run.stdout_lines().len() <= 300);
+        } else {
+            run.assert_code(2);
+            assert!(run.stderr.contains("no index at"), "{run:?}");
+        }
+
+        let summary = s.index(&["--index", &index]);
+        assert_eq!(summary.total, 300, "after {delay_ms} ms: {summary:?}");
+        assert_eq!(count_hits(&s, &index).stdout_lines().len(), 300);
+        assert_eq!(s.index(&["--index", &index]).unchanged, 300);
+    }
+}
+
+#[test]
+fn a_killed_rebuild_keeps_the_old_index() {
+    let s = Sandbox::empty();
+    notes_with_the_same_word(&s, 300);
+    s.index_default();
+    for delay_ms in [10u64, 60, 150] {
+        let mut child = s
+            .std_cmd(["index", "--rebuild"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the rebuild");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+        let run = count_hits(&s, "index");
+        run.assert_code(0);
+        assert_eq!(
+            run.stdout_lines().len(),
+            300,
+            "after {delay_ms} ms: {run:?}"
+        );
+    }
+    let summary = s.index_default();
+    assert_eq!(
+        (summary.total, summary.unchanged),
+        (300, 300),
+        "{summary:?}"
     );
 }
