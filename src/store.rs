@@ -181,7 +181,7 @@ fn remove_index_files(dir: &Path) -> Result<()> {
     }
     // meta.json first: the directory stops being an index before its
     // segments go.
-    ours.sort_by_key(|p| !p.file_name().is_some_and(|n| n == META_FILE));
+    ours.sort_by_key(|p| p.file_name().is_none_or(|n| n != META_FILE));
     for path in ours {
         fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
     }
