@@ -79,8 +79,6 @@ struct Haystack {
     /// Characters whose normalised form has another length: their byte
     /// ranges in the normalised and in the original text, in order.
     shifts: Vec<Shift>,
-    /// Stems of the words (normalised byte ranges), computed on first use.
-    stems: Option<Vec<(Range<usize>, String)>>,
 }
 
 #[derive(Clone, Debug)]
@@ -103,11 +101,7 @@ impl Haystack {
                 });
             }
         }
-        Haystack {
-            normalized,
-            shifts,
-            stems: None,
-        }
+        Haystack { normalized, shifts }
     }
 
     /// The original offset of a normalised offset that starts (`end` false)
@@ -161,14 +155,14 @@ impl Haystack {
             Needle::Substring(_) => Vec::new(),
             Needle::Word(w) => {
                 let target = stem(w);
-                let text = &self.normalized;
-                let stems = self.stems.get_or_insert_with(|| word_stems(text));
-                let found: Vec<Range<usize>> = stems
-                    .iter()
-                    .filter(|(_, s)| *s == target)
-                    .map(|(r, _)| r.clone())
-                    .collect();
-                found.into_iter().map(|r| self.original(r)).collect()
+                // English stemming only rewrites endings: a word can only
+                // share the target's stem if it starts with the same letter,
+                // which spares stemming every word of a code-heavy note.
+                let first = target.chars().next();
+                words(&self.normalized)
+                    .filter(|(_, word)| word.chars().next() == first && stem(word) == target)
+                    .map(|(range, _)| self.original(range))
+                    .collect()
             }
             Needle::Term { whole, parts } => {
                 let found = self.find(whole);
@@ -181,21 +175,22 @@ impl Haystack {
     }
 }
 
-/// The words of normalised text with their byte ranges and stems.
-fn word_stems(text: &str) -> Vec<(Range<usize>, String)> {
-    let mut out = Vec::new();
+/// The words of normalised text with their byte ranges.
+fn words(text: &str) -> impl Iterator<Item = (Range<usize>, &str)> {
     let mut start = None;
-    for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
-        match (start, is_word_char(c)) {
-            (None, true) => start = Some(i),
-            (Some(s), false) => {
-                out.push((s..i, stem(&text[s..i])));
-                start = None;
+    text.char_indices()
+        .chain([(text.len(), ' ')])
+        .filter_map(move |(i, c)| match (start, is_word_char(c)) {
+            (None, true) => {
+                start = Some(i);
+                None
             }
-            _ => {}
-        }
-    }
-    out
+            (Some(s), false) => {
+                start = None;
+                Some((s..i, &text[s..i]))
+            }
+            _ => None,
+        })
 }
 
 /// Merges overlapping and touching ranges (sorted by start).
