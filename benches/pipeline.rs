@@ -13,10 +13,11 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use notes_search::compile::{self, Filters};
 use notes_search::dict::{full_jieba, pruned_jieba, resolve_user_dict, Segmenter};
 use notes_search::indexer::{self, IndexOptions};
 use notes_search::note::parse_note;
-use notes_search::search::{self, Filters};
+use notes_search::search;
 use notes_search::store::{self, State};
 use notes_search::tokenizer::{gram_tokens, word_tokens};
 use notes_search::{query, walk};
@@ -104,10 +105,10 @@ fn querying(c: &mut Criterion) {
                 panic!("index not ready");
             };
             let expr = query::parse("预训练").expect("query");
-            let segmenter = search::query_segmenter(&open, &expr);
+            let segmenter = compile::query_segmenter(&open, &expr);
             let searcher = search::searcher(&open, segmenter.clone()).expect("searcher");
             let compiled =
-                search::compile(&open, &segmenter, &expr, &Filters::default()).expect("compile");
+                compile::compile(&open, &segmenter, &expr, &Filters::default()).expect("compile");
             black_box(search::run(&open, &searcher, &compiled, 10).expect("run"));
         })
     });

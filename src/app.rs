@@ -15,8 +15,8 @@ use crate::config::{self, OutputMode, QueryConfig};
 use crate::indexer::{self, IndexOptions, IndexSummary};
 use crate::printer::{self, clean};
 use crate::query;
-use crate::search;
 use crate::store::{self, OpenIndex, State};
+use crate::{compile, search};
 
 /// Runs the command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32> {
@@ -108,9 +108,9 @@ fn query(args: &QueryArgs) -> Result<i32> {
     let cfg = config::query_config(args)?;
     let expr = query::parse(&cfg.query).map_err(|e| anyhow::anyhow!("bad query: {e}"))?;
     let open = open_for_query(&cfg.index, &cfg.corpus)?;
-    let segmenter = search::query_segmenter(&open, &expr);
+    let segmenter = compile::query_segmenter(&open, &expr);
     let searcher = search::searcher(&open, segmenter.clone())?;
-    let compiled = search::compile(&open, &segmenter, &expr, &cfg.filters)?;
+    let compiled = compile::compile(&open, &segmenter, &expr, &cfg.filters)?;
     if cfg.explain {
         for line in &compiled.explain {
             eprintln!("explain: {}", clean(line));
@@ -129,7 +129,7 @@ fn print_results(
     cfg: &QueryConfig,
     open: &OpenIndex,
     searcher: &tantivy::Searcher,
-    compiled: &search::Compiled,
+    compiled: &compile::Compiled,
     cwd: &Path,
 ) -> Result<bool> {
     if cfg.output == OutputMode::Files {

@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use anyhow::{anyhow, Result};
 
 use crate::cli::{ColorWhen, IndexArgs, QueryArgs};
+use crate::compile::Filters;
 use crate::date::parse_date;
 use crate::indexer::IndexOptions;
-use crate::search::Filters;
 
 /// How query results are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,11 +4,13 @@
 //! The modules follow the data. Indexing: `cli` → `config` → `walk` →
 //! `note` (`decode`, `frontmatter`, `date`, `markdown`, `html`) →
 //! `tokenizer` (`normalize`, `dict`) → `schema` → `indexer` (`store`).
-//! Searching: `query` → `search` → `snippet` → `printer` (`vimgrep`).
+//! Searching: `query` → `compile` → `search` → `snippet` → `printer`
+//! (`vimgrep`).
 //! `listing` answers `tags` and `stats`; `app` glues the subcommands.
 
 pub mod app;
 pub mod cli;
+pub mod compile;
 pub mod config;
 pub mod date;
 pub mod decode;

@@ -8,9 +8,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use notes_search::compile::{self, Filters};
 use notes_search::indexer::{self, IndexOptions};
 use notes_search::query;
-use notes_search::search::{self, Filters};
+use notes_search::search;
 use notes_search::store::{self, OpenIndex, State};
 
 /// `--corpora DIR` and `--index DIR` (a temporary index when absent).
@@ -79,13 +80,13 @@ pub fn open(index: &Path) -> Result<OpenIndex> {
 /// `limit` 0 for all.
 pub fn search(open: &OpenIndex, text: &str, limit: usize, drafts: bool) -> Result<Vec<String>> {
     let expr = query::parse(text).map_err(|e| anyhow::anyhow!("{text}: {e}"))?;
-    let segmenter = search::query_segmenter(open, &expr);
+    let segmenter = compile::query_segmenter(open, &expr);
     let searcher = search::searcher(open, segmenter.clone())?;
     let filters = Filters {
         drafts,
         ..Filters::default()
     };
-    let compiled = search::compile(open, &segmenter, &expr, &filters)?;
+    let compiled = compile::compile(open, &segmenter, &expr, &filters)?;
     let paths = search::run_paths(open, &searcher, &compiled, limit)?;
     Ok(paths
         .into_iter()
