@@ -26,7 +26,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use tantivy::columnar::StrColumn;
 use tantivy::schema::Term;
-use tantivy::{DateTime, IndexWriter, TantivyDocument};
+use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
 
 use crate::dict::{self, Segmenter};
 use crate::normalize::normalize;
@@ -87,106 +87,154 @@ pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<Index
         warn(line);
     };
 
-    let user_dict_path = root.join(dict::USER_DICT_PATH);
-    let user_dict_bytes = std::fs::read(&user_dict_path).unwrap_or_default();
-    let user_dict_hash = if user_dict_bytes.is_empty() {
-        0
-    } else {
-        xxhash_rust::xxh3::xxh3_64(&user_dict_bytes)
-    };
-
-    let user_dict_text = String::from_utf8_lossy(&user_dict_bytes);
-    let (user_entries, dict_warnings) = dict::parse_user_dict(&user_dict_text);
-    for w in dict_warnings {
-        warn(&format!("{}: {w}", user_dict_path.display()));
-    }
-    let mut meta = IndexMeta {
-        format: schema::FORMAT_VERSION,
-        corpus: root.clone(),
-        user_dict_hash,
-        dict: dict::resolve_user_dict(&user_entries),
-        indexed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    };
-
-    let (index, fields, rebuilt, manifest) = match store::open(&options.index)? {
-        State::Ready(open) => {
-            let reason = if options.rebuild {
-                Some("--rebuild".to_string())
-            } else if open.meta.corpus != root {
-                Some(format!(
-                    "the index was built from {}",
-                    open.meta.corpus.display()
-                ))
-            } else if open.meta.user_dict_hash != user_dict_hash {
-                Some(format!("{} changed", dict::USER_DICT_PATH))
-            } else {
-                None
-            };
-            let manifest = if reason.is_none() {
-                read_manifest(&open.index, &open.fields)?
-            } else {
-                HashMap::new()
-            };
-            (open.index, open.fields, reason, manifest)
-        }
-        State::Missing => {
-            let index = store::create(&options.index, &meta)?;
-            let fields = schema::fields(&index.schema())?;
-            (index, fields, None, HashMap::new())
-        }
-        State::Unusable(reason) => {
-            let index = store::create(&options.index, &meta)?;
-            let fields = schema::fields(&index.schema())?;
-            let why = format!("the old index was unusable: {reason}");
-            (index, fields, Some(why), HashMap::new())
-        }
-    };
-    let full = rebuilt.is_some();
-
+    let mut meta = new_meta(root, &warn);
+    let target = open_target(options, &meta)?;
     let walked = walk(&meta.corpus);
     for error in &walked.errors {
         warn(error);
     }
-    let mut plan = plan(&walked.files, &manifest);
+    let mut plan = plan(&walked.files, &target.manifest);
     drop_touched_but_identical(&mut plan);
 
     let mut summary = IndexSummary {
         skipped: walked.errors.len(),
         unchanged: plan.unchanged,
         deleted: plan.deleted.len(),
-        rebuilt,
+        total: plan.unchanged,
+        rebuilt: target.rebuilt.clone(),
         ..Default::default()
     };
-    if !full && plan.to_index.is_empty() && plan.deleted.is_empty() {
-        summary.total = summary.unchanged;
-        summary.warnings = warnings.load(Ordering::Relaxed);
-        return Ok(summary);
+    if target.rebuilt.is_some() || !plan.to_index.is_empty() || !plan.deleted.is_empty() {
+        let skipped = write(&target, &plan, &mut meta, options.progress, &warn)?;
+        let known = plan.to_index.iter().filter(|p| p.known.is_some()).count();
+        // A note that could not be read is gone from the index: its old
+        // document was deleted and nothing replaced it.
+        summary.changed = known - skipped.known;
+        summary.new = plan.to_index.len() - known - skipped.new;
+        summary.deleted += skipped.known;
+        summary.skipped += skipped.known + skipped.new;
+        summary.total += summary.changed + summary.new;
     }
+    summary.warnings = warnings.load(Ordering::Relaxed);
+    Ok(summary)
+}
 
+/// What this run will commit: the corpus and the user dictionary as they
+/// are now (its warnings reported).
+fn new_meta(root: PathBuf, warn: &(dyn Fn(&str) + Sync)) -> IndexMeta {
+    let path = root.join(dict::USER_DICT_PATH);
+    let bytes = std::fs::read(&path).unwrap_or_default();
+    let hash = if bytes.is_empty() {
+        0
+    } else {
+        xxhash_rust::xxh3::xxh3_64(&bytes)
+    };
+    let (entries, problems) = dict::parse_user_dict(&String::from_utf8_lossy(&bytes));
+    for problem in problems {
+        warn(&format!("{}: {problem}", path.display()));
+    }
+    IndexMeta {
+        format: schema::FORMAT_VERSION,
+        corpus: root,
+        user_dict_hash: hash,
+        dict: dict::resolve_user_dict(&entries),
+        indexed_at: now(),
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The index to write to, and what it already holds.
+struct Target {
+    index: Index,
+    fields: Fields,
+    /// Why every note is re-indexed, if it is.
+    rebuilt: Option<String>,
+    /// What the index holds, unless everything is re-indexed.
+    manifest: HashMap<String, Known>,
+}
+
+/// Opens the index for updating, or creates it; decides whether everything
+/// must be re-indexed.
+fn open_target(options: &IndexOptions, meta: &IndexMeta) -> Result<Target> {
+    let (index, rebuilt) = match store::open(&options.index)? {
+        State::Ready(open) => {
+            let reason = if options.rebuild {
+                Some("--rebuild".to_string())
+            } else if open.meta.corpus != meta.corpus {
+                Some(format!(
+                    "the index was built from {}",
+                    open.meta.corpus.display()
+                ))
+            } else if open.meta.user_dict_hash != meta.user_dict_hash {
+                Some(format!("{} changed", dict::USER_DICT_PATH))
+            } else {
+                None
+            };
+            (open.index, reason)
+        }
+        State::Missing => (store::create(&options.index, meta)?, None),
+        State::Unusable(reason) => (
+            store::create(&options.index, meta)?,
+            Some(format!("the old index was unusable: {reason}")),
+        ),
+    };
+    let fields = schema::fields(&index.schema())?;
+    let manifest = match rebuilt {
+        None => read_manifest(&index, &fields)?,
+        Some(_) => HashMap::new(),
+    };
+    Ok(Target {
+        index,
+        fields,
+        rebuilt,
+        manifest,
+    })
+}
+
+/// Notes that could not be read, by whether the index knew them.
+#[derive(Default)]
+struct Skipped {
+    new: usize,
+    known: usize,
+}
+
+/// Applies `plan` to the index in one commit: deletions, then every new or
+/// changed note parsed on all cores.
+fn write(
+    target: &Target,
+    plan: &Plan,
+    meta: &mut IndexMeta,
+    progress: bool,
+    warn: &(dyn Fn(&str) + Sync),
+) -> Result<Skipped> {
+    let fields = &target.fields;
     let for_jieba = meta.dict.clone();
     let taken_up = Arc::new(AtomicUsize::new(0));
     tokenizer::register_counting(
-        &index,
+        &target.index,
         Segmenter::in_background(move || dict::full_jieba(&for_jieba)),
         taken_up.clone(),
     );
-
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, 8);
-    let mut writer: IndexWriter<TantivyDocument> = index
+    let mut writer: IndexWriter<TantivyDocument> = target
+        .index
         .writer_with_num_threads(threads, threads * WRITER_MEMORY_PER_THREAD)
         .context("cannot open the index for writing")?;
-    if full {
+    if target.rebuilt.is_some() {
         writer.delete_all_documents()?;
     }
     for rel in &plan.deleted {
         writer.delete_term(Term::from_field_text(fields.path, rel));
     }
 
-    let bar = progress_bar(options.progress, plan.to_index.len());
+    let bar = progress_bar(progress, plan.to_index.len());
     let sent = AtomicUsize::new(0);
-    let skipped = AtomicUsize::new(0);
+    let (skipped_new, skipped_known) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let failed: Mutex<Option<tantivy::TantivyError>> = Mutex::default();
     plan.to_index.par_iter().for_each(|planned| {
         let file = planned.file;
@@ -204,7 +252,7 @@ pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<Index
                 }
                 wait_for_room(&sent, &taken_up);
                 sent.fetch_add(1, Ordering::Relaxed);
-                if let Err(e) = writer.add_document(document(&fields, file, hash, &note)) {
+                if let Err(e) = writer.add_document(document(fields, file, hash, &note)) {
                     failed
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
@@ -212,6 +260,11 @@ pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<Index
                 }
             }
             Err(e) => {
+                let skipped = if planned.known.is_some() {
+                    &skipped_known
+                } else {
+                    &skipped_new
+                };
                 skipped.fetch_add(1, Ordering::Relaxed);
                 bar.suspend(|| warn(&format!("{}: {e:#}", file.abs.display())));
             }
@@ -223,22 +276,15 @@ pub fn run(options: &IndexOptions, warn: &(dyn Fn(&str) + Sync)) -> Result<Index
         return Err(e).context("indexing failed");
     }
 
-    meta.indexed_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    store::commit(&mut writer, &meta)?;
+    meta.indexed_at = now();
+    store::commit(&mut writer, meta)?;
     writer
         .wait_merging_threads()
         .context("cannot finish merging")?;
-
-    let skipped = skipped.into_inner();
-    let known = plan.to_index.iter().filter(|p| p.known.is_some()).count();
-    let indexed = plan.to_index.len() - skipped;
-    summary.skipped += skipped;
-    summary.changed = known;
-    summary.new = plan.to_index.len() - known;
-    summary.deleted += known.saturating_sub(indexed.min(known));
-    summary.total = summary.unchanged + indexed;
-    summary.warnings = warnings.load(Ordering::Relaxed);
-    Ok(summary)
+    Ok(Skipped {
+        new: skipped_new.into_inner(),
+        known: skipped_known.into_inner(),
+    })
 }
 
 /// Parsed documents waiting for tantivy's indexing threads at most.
