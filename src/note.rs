@@ -99,6 +99,75 @@ mod tests {
         assert_eq!(parse_note(b"", "empty").title, "empty");
     }
 
+    /// Random mixes of the pieces that make parsers stumble: no input may
+    /// panic, and the clean text always stays line-aligned (never more
+    /// lines than the file).
+    #[test]
+    fn random_garbage_never_panics() {
+        const PIECES: &[&[u8]] = &[
+            b"---\n",
+            b"+++\n",
+            b"...\n",
+            b"title: ",
+            b"tags: [a, ",
+            b"]\n",
+            b"date: 2024-13-45\n",
+            b"\r\n",
+            b"\r",
+            b"\n",
+            b"\0",
+            b"\xEF\xBB\xBF",
+            b"\xFF\xFE",
+            b"\xC3",
+            b"\xE9\xA2",
+            "预训练".as_bytes(),
+            "｜".as_bytes(),
+            b"<font color=red>",
+            b"</font>",
+            b"<!--",
+            b"-->",
+            b"<script>",
+            b"```",
+            b"    code",
+            b"| a | b |\n",
+            b"|---|---|\n",
+            b"![alt](x.png)",
+            b"[link](http://x)",
+            b"&amp;",
+            b"&#xFFFFFF;",
+            b"# ",
+            b"> ",
+            b"* ",
+            b"1. ",
+            b"$$",
+            b"\\",
+            b"\x1b[31m",
+            "\u{202E}".as_bytes(),
+            "e\u{301}".as_bytes(),
+            "😀".as_bytes(),
+            b"= \"x\"\n",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let mut bytes = Vec::new();
+            for _ in 0..next() % 40 {
+                bytes.extend_from_slice(PIECES[(next() % PIECES.len() as u64) as usize]);
+            }
+            let note = parse_note(&bytes, "fuzz");
+            let file_lines = bytes.iter().filter(|&&b| b == b'\n' || b == b'\r').count() + 1;
+            assert!(
+                note.body_line + note.text.lines().count() <= file_lines + 1,
+                "{bytes:?}"
+            );
+        }
+    }
+
     #[test]
     fn bad_notes_still_yield_text_and_warnings() {
         let mut bytes = b"---\ntitle: [broken\n---\n".to_vec();

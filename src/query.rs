@@ -429,6 +429,50 @@ mod tests {
     }
 
     #[test]
+    fn random_queries_parse_or_fail_cleanly() {
+        const PIECES: &[&str] = &[
+            "(",
+            ")",
+            "\"",
+            "“",
+            "”",
+            "-",
+            "NOT",
+            "OR",
+            "AND",
+            "title:",
+            "tag:",
+            "category:",
+            ":",
+            " ",
+            "预训练",
+            "a",
+            "线程池",
+            "（",
+            "）",
+            "\u{3000}",
+            "--",
+            "-(",
+            "\\",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..5000 {
+            let query: String = (0..next() % 12)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            if let Err(e) = parse(&query) {
+                assert!(!e.0.is_empty() && !e.0.contains('\n'), "{query:?}: {e}");
+            }
+        }
+    }
+
+    #[test]
     fn malformed_queries_are_errors_not_panics() {
         for (query, message) in [
             ("title:(", "never closed"),

@@ -18,6 +18,8 @@ use crate::tokenizer::stem;
 
 /// Characters of text a snippet aims for.
 pub const SNIPPET_CHARS: usize = 100;
+/// Characters a highlight may run past `SNIPPET_CHARS` to finish.
+const MAX_OVERRUN: usize = 16;
 /// Characters of context kept before the first match, when the match is far
 /// into its line.
 const LEAD_CHARS: usize = 20;
@@ -311,7 +313,14 @@ fn render(text: &str, start: usize, matches: &[Range<usize>]) -> Snippet {
                 m += 1;
             }
         }
-        if count >= SNIPPET_CHARS && open.is_none() {
+        // A highlight in progress may finish, within reason: a run of
+        // touching matches is one span and could be as long as the note.
+        let limit = if open.is_some() {
+            SNIPPET_CHARS + MAX_OVERRUN
+        } else {
+            SNIPPET_CHARS
+        };
+        if count >= limit {
             truncated = !text[at..].trim().is_empty();
             break;
         }
@@ -475,6 +484,77 @@ mod tests {
         assert_eq!(s.text, "正文开头。 第二行");
         assert!(s.matches.is_empty());
         assert_eq!(s.line, 2);
+    }
+
+    #[test]
+    fn a_note_that_is_one_long_match_still_gives_a_short_snippet() {
+        let s = snippet(&"预训练".repeat(1000), &[sub("预训练")]);
+        assert!(
+            s.text.chars().count() <= SNIPPET_CHARS + MAX_OVERRUN + 1,
+            "{}",
+            s.text.chars().count()
+        );
+        assert_eq!(s.matches.len(), 1);
+    }
+
+    #[test]
+    fn random_texts_and_needles_never_panic() {
+        const PIECES: &[&str] = &[
+            "预训练",
+            "預訓練",
+            "训练",
+            "模型",
+            "ｋｉｌｌｅｒ",
+            "killer",
+            " ",
+            "\n",
+            "，",
+            "ﬁ",
+            "İ",
+            "e\u{301}",
+            "😀",
+            "\x1b",
+            "startups",
+            "Startup",
+            "㎏",
+            "\u{FF01}",
+            "a",
+            "_",
+        ];
+        let mut state = 0xD1B5_4A32_D192_ED03u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let mut pick = |n: u64| -> String {
+                (0..n)
+                    .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                    .collect()
+            };
+            let text = pick(60);
+            let needles = vec![
+                sub(&crate::normalize::normalize(&pick(2))),
+                Needle::Word("startups".into()),
+                Needle::Term {
+                    whole: Box::new(sub("预训练模型")),
+                    parts: vec![sub("预训练"), sub("模型")],
+                },
+            ];
+            let s = snippet(&text, &needles);
+            for r in &s.matches {
+                assert!(
+                    s.text.is_char_boundary(r.start) && s.text.is_char_boundary(r.end),
+                    "{text:?}"
+                );
+            }
+            assert!(
+                s.text.chars().count() <= SNIPPET_CHARS + MAX_OVERRUN + 2,
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
