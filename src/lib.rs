@@ -28,6 +28,8 @@ pub mod schema;
 pub mod search;
 pub mod snippet;
 pub mod store;
+#[cfg(test)]
+mod testing;
 pub mod tokenizer;
 pub mod vimgrep;
 pub mod walk;

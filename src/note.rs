@@ -147,18 +147,9 @@ mod tests {
             "😀".as_bytes(),
             b"= \"x\"\n",
         ];
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::testing::Rng::new(0x2545_F491_4F6C_DD1D);
         for _ in 0..3000 {
-            let mut bytes = Vec::new();
-            for _ in 0..next() % 40 {
-                bytes.extend_from_slice(PIECES[(next() % PIECES.len() as u64) as usize]);
-            }
+            let bytes = rng.concat(PIECES, 40);
             let note = parse_note(&bytes, "fuzz");
             let file_lines = bytes.iter().filter(|&&b| b == b'\n' || b == b'\r').count() + 1;
             assert!(

@@ -455,17 +455,9 @@ mod tests {
             "-(",
             "\\",
         ];
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::testing::Rng::new(0x9E37_79B9_7F4A_7C15);
         for _ in 0..5000 {
-            let query: String = (0..next() % 12)
-                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
-                .collect();
+            let query = String::from_utf8(rng.concat(PIECES, 12)).expect("pieces are UTF-8");
             if let Err(e) = parse(&query) {
                 assert!(!e.0.is_empty() && !e.0.contains('\n'), "{query:?}: {e}");
             }
