@@ -70,10 +70,7 @@ pub fn describe(s: &IndexSummary, seconds: f64) -> String {
 pub fn open_for_query(index_dir: &Path, corpus: &Path) -> Result<OpenIndex> {
     match store::open(index_dir)? {
         State::Ready(open) => return Ok(*open),
-        State::Unusable(reason) => bail!(
-            "the index at {} cannot be used: {reason}; run `notes-search index` to rebuild it",
-            index_dir.display()
-        ),
+        State::Unusable(reason) => return Err(store::unusable(index_dir, &reason)),
         State::Missing if !corpus.is_dir() => bail!(
             "no index at {} and no corpus at {}: run `notes-search index --corpus DIR` first",
             index_dir.display(),

@@ -8,39 +8,14 @@
 use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 use tantivy::columnar::StrColumn;
-use tantivy::{ReloadPolicy, Searcher};
 
 use crate::cli::{StatsArgs, TagsArgs};
 use crate::normalize::normalize;
 use crate::printer::{clean, write_json_line};
-use crate::store::{self, OpenIndex, State};
-
-fn open(dir: &std::path::Path) -> Result<OpenIndex> {
-    match store::open(dir)? {
-        State::Ready(open) => Ok(*open),
-        State::Missing => bail!(
-            "no index at {}: run `notes-search index --corpus DIR` first",
-            dir.display()
-        ),
-        State::Unusable(reason) => bail!(
-            "the index at {} cannot be used: {reason}; run `notes-search index` to rebuild it",
-            dir.display()
-        ),
-    }
-}
-
-fn searcher(open: &OpenIndex) -> Result<Searcher> {
-    let reader = open
-        .index
-        .reader_builder()
-        .reload_policy(ReloadPolicy::Manual)
-        .try_into()
-        .context("cannot read the index")?;
-    Ok(reader.searcher())
-}
+use crate::store::{self, OpenIndex};
 
 /// Per-note facts gathered in one pass over the fast fields.
 #[derive(Default)]
@@ -54,7 +29,7 @@ struct Census {
 }
 
 fn census(open: &OpenIndex, include_drafts: bool) -> Result<Census> {
-    let searcher = searcher(open)?;
+    let searcher = open.searcher()?;
     let schema = open.index.schema();
     let name = |f| schema.get_field_name(f).to_string();
     let mut census = Census::default();
@@ -123,7 +98,7 @@ fn tag_counts(census: &Census) -> Vec<TagCount> {
 
 /// `notes-search tags`.
 pub fn tags(args: &TagsArgs) -> Result<i32> {
-    let open = open(&args.index.index)?;
+    let open = store::open_existing(&args.index.index)?;
     let counts = tag_counts(&census(&open, args.drafts)?);
     let mut out = BufWriter::new(io::stdout().lock());
     let width = counts.first().map_or(1, |c| c.count.to_string().len());
@@ -166,7 +141,7 @@ pub struct Stats {
 /// `notes-search stats`.
 pub fn stats(args: &StatsArgs) -> Result<i32> {
     let dir = &args.index.index;
-    let open = open(dir)?;
+    let open = store::open_existing(dir)?;
     let census = census(&open, true)?;
     let date = |secs: Option<i64>| {
         secs.and_then(|s| chrono::DateTime::from_timestamp(s, 0))

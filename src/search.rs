@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur};
 use tantivy::schema::{Field, Value};
-use tantivy::{DocAddress, ReloadPolicy, Searcher, TantivyDocument};
+use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use crate::compile::Compiled;
 use crate::dict::Segmenter;
@@ -46,16 +46,10 @@ pub struct Hit {
     pub address: DocAddress,
 }
 
-/// Opens a searcher on the last commit.
+/// A searcher on the last commit, with the query's analyzers registered.
 pub fn searcher(open: &OpenIndex, segmenter: Segmenter) -> Result<Searcher> {
     tokenizer::register(&open.index, segmenter);
-    let reader = open
-        .index
-        .reader_builder()
-        .reload_policy(ReloadPolicy::Manual)
-        .try_into()
-        .context("cannot read the index")?;
-    Ok(reader.searcher())
+    open.searcher()
 }
 
 /// The best documents, exact-string tier first; `limit` 0 means all.

@@ -12,9 +12,9 @@
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
-use tantivy::{Index, IndexWriter, TantivyDocument};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
 
 use crate::dict::ResolvedDict;
 use crate::schema::{self, Fields, FORMAT_VERSION};
@@ -42,6 +42,19 @@ pub struct OpenIndex {
     pub fields: Fields,
     /// The payload of the last commit.
     pub meta: IndexMeta,
+}
+
+impl OpenIndex {
+    /// A searcher on the last commit.
+    pub fn searcher(&self) -> Result<Searcher> {
+        let reader: IndexReader = self
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .context("cannot read the index")?;
+        Ok(reader.searcher())
+    }
 }
 
 /// The state of an index directory.
@@ -109,6 +122,27 @@ pub fn open(dir: &Path) -> Result<State> {
         fields,
         meta,
     })))
+}
+
+/// The index in `dir`, for commands that need one to exist; otherwise an
+/// error that says what to run.
+pub fn open_existing(dir: &Path) -> Result<OpenIndex> {
+    match open(dir)? {
+        State::Ready(open) => Ok(*open),
+        State::Missing => bail!(
+            "no index at {}: run `notes-search index --corpus DIR` first",
+            dir.display()
+        ),
+        State::Unusable(reason) => Err(unusable(dir, &reason)),
+    }
+}
+
+/// The error for an index that cannot be used.
+pub fn unusable(dir: &Path, reason: &str) -> anyhow::Error {
+    anyhow!(
+        "the index at {} cannot be used: {reason}; run `notes-search index` to rebuild it",
+        dir.display()
+    )
 }
 
 fn read_payload(raw: &[u8]) -> Result<IndexMeta, String> {
