@@ -48,10 +48,35 @@ pub fn matching_lines(text: &str, needles: &[Needle]) -> Vec<(usize, usize, Stri
         let matches = find_matches(line, needles);
         if let Some(first) = matches.first() {
             let column = line[..first.start].chars().count() + 1;
-            out.push((i + 1, column, strip_controls(line)));
+            out.push((i + 1, column, strip_controls(&excerpt(line, column - 1))));
         }
     }
     out
+}
+
+/// The longest line text printed; a minified or generated line of megabytes
+/// would otherwise flood vim's quickfix list or fzf. Like ripgrep's
+/// `--max-columns`, but with the match kept in view.
+const MAX_LINE_CHARS: usize = 400;
+
+/// Context kept before the first match when a long line is cut.
+const LEAD_CHARS: usize = 80;
+
+/// `line` itself, or a `MAX_LINE_CHARS` window of it around the character
+/// `first_match`, with `…` where it was cut. Only the printed text is cut:
+/// the line and column still point into the file.
+fn excerpt(line: &str, first_match: usize) -> std::borrow::Cow<'_, str> {
+    let chars = line.chars().count();
+    if chars <= MAX_LINE_CHARS {
+        return line.into();
+    }
+    let start = first_match
+        .saturating_sub(LEAD_CHARS)
+        .min(chars - MAX_LINE_CHARS);
+    let kept: String = line.chars().skip(start).take(MAX_LINE_CHARS).collect();
+    let before = if start > 0 { "…" } else { "" };
+    let after = if start + MAX_LINE_CHARS < chars { "…" } else { "" };
+    format!("{before}{kept}{after}").into()
 }
 
 /// Removes control and bidi characters (tabs become spaces).
@@ -80,5 +105,25 @@ mod tests {
                 (4, 5, "正文里的预训练[0m和 别的".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn a_huge_line_is_cut_around_its_first_match() {
+        let line = format!("{}预训练{}", "甲".repeat(1000), "乙".repeat(1000));
+        let got = matching_lines(&line, &[Needle::Substring("预训练".into())]);
+        let expected = format!(
+            "…{}预训练{}…",
+            "甲".repeat(LEAD_CHARS),
+            "乙".repeat(MAX_LINE_CHARS - LEAD_CHARS - 3)
+        );
+        assert_eq!(got, vec![(1, 1001, expected)]);
+    }
+
+    #[test]
+    fn a_long_line_ending_in_its_match_shows_its_end() {
+        let line = format!("{}end", "x ".repeat(300));
+        let got = matching_lines(&line, &[Needle::Substring("end".into())]);
+        let expected = format!("…{}end", &"x ".repeat(300)[(603 - MAX_LINE_CHARS)..600]);
+        assert_eq!(got, vec![(1, 601, expected)]);
     }
 }
