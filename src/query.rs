@@ -206,11 +206,13 @@ impl Parser {
 
     fn and(&mut self) -> Result<Expr, QueryError> {
         let mut all = Vec::new();
+        let mut saw_and = false;
         loop {
             match self.peek() {
                 None | Some(Token::Close | Token::Or) => break,
                 Some(Token::And) => {
                     self.next();
+                    saw_and = true;
                     continue;
                 }
                 _ => all.push(self.unary()?),
@@ -221,6 +223,7 @@ impl Parser {
                 Some(Token::Close) => {
                     "there is a `)` without a matching `(`: remove it or quote it".into()
                 }
+                _ if saw_and => "`AND` needs something to search for on both sides".into(),
                 _ => "`OR` needs something to search for on both sides".into(),
             }));
         }
@@ -476,6 +479,8 @@ mod tests {
             ("\"abc", "never closed"),
             ("a OR", "both sides"),
             ("OR a", "both sides"),
+            ("AND AND", "`AND` needs something"),
+            ("AND", "`AND` needs something"),
             ("NOT", "must be followed"),
             ("()", "empty"),
             ("", "empty"),

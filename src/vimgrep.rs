@@ -75,7 +75,11 @@ fn excerpt(line: &str, first_match: usize) -> std::borrow::Cow<'_, str> {
         .min(chars - MAX_LINE_CHARS);
     let kept: String = line.chars().skip(start).take(MAX_LINE_CHARS).collect();
     let before = if start > 0 { "…" } else { "" };
-    let after = if start + MAX_LINE_CHARS < chars { "…" } else { "" };
+    let after = if start + MAX_LINE_CHARS < chars {
+        "…"
+    } else {
+        ""
+    };
     format!("{before}{kept}{after}").into()
 }
 
