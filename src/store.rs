@@ -91,8 +91,21 @@ fn is_index_file(name: &str) -> bool {
         || EXTENSIONS.iter().any(|e| name.ends_with(e))
 }
 
+/// Refuses an index path that names something other than a folder, before
+/// the OS says "Not a directory" about a file inside it.
+fn not_a_folder(dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "{} is not a directory: pass --index DIR (or set NOTES_SEARCH_INDEX) to a folder for the index",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
 /// Looks at `dir` and opens the index there if it is current.
 pub fn open(dir: &Path) -> Result<State> {
+    not_a_folder(dir)?;
     let meta_path = dir.join(META_FILE);
     let raw = match fs::read(&meta_path) {
         Ok(raw) => raw,
@@ -258,6 +271,7 @@ pub struct WriteLock {
 
 /// Takes the write lock on `dir`, or says who has it.
 pub fn lock(dir: &Path) -> Result<WriteLock> {
+    not_a_folder(dir)?;
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(LOCK_FILE);
     let file = OpenOptions::new()

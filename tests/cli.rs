@@ -203,6 +203,23 @@ fn indexing_a_missing_corpus_is_an_error() {
 }
 
 #[test]
+fn an_index_path_that_is_a_file_is_named_as_such() {
+    let s = Sandbox::with_fixture("basic");
+    let file = s.write("notes.txt", "不是索引");
+    let expected = "notes-search: notes.txt is not a directory: pass --index DIR (or set NOTES_SEARCH_INDEX) to a folder for the index";
+    for args in [
+        vec!["index", "--index", "notes.txt"],
+        vec!["query", "预训练", "--index", "notes.txt"],
+        vec!["tags", "--index", "notes.txt"],
+        vec!["stats", "--index", "notes.txt"],
+    ] {
+        let run = s.run(&args);
+        assert_eq!(run.assert_one_line_error(), expected, "{args:?}");
+    }
+    assert_eq!(fs::read_to_string(&file).unwrap(), "不是索引");
+}
+
+#[test]
 fn an_index_dir_holding_foreign_files_is_refused_and_left_alone() {
     let s = Sandbox::with_fixture("basic");
     let mine = s.write("idx/mine.txt", "我的文件");
