@@ -54,7 +54,7 @@ pub fn walk(root: &Path) -> Walked {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
-                walked.errors.push(one_line(&err.to_string()));
+                walked.errors.push(describe(&err));
                 continue;
             }
         };
@@ -65,11 +65,7 @@ pub fn walk(root: &Path) -> Walked {
         let metadata = match entry.metadata() {
             Ok(m) => m,
             Err(err) => {
-                walked.errors.push(format!(
-                    "{}: {}",
-                    entry.path().display(),
-                    one_line(&err.to_string())
-                ));
+                walked.errors.push(describe(&err));
                 continue;
             }
         };
@@ -100,6 +96,57 @@ fn relative(root: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// `path: reason` for a walk error, in words a user can act on; the
+/// `ignore` crate's own text nests the path twice and says "IO error" for a
+/// link to nowhere.
+fn describe(err: &ignore::Error) -> String {
+    use ignore::Error;
+    let mut path = None;
+    let mut err = err;
+    loop {
+        match err {
+            Error::WithPath {
+                path: p,
+                err: inner,
+            } => {
+                path = Some(p.as_path());
+                err = inner;
+            }
+            Error::WithDepth { err: inner, .. } | Error::WithLineNumber { err: inner, .. } => {
+                err = inner;
+            }
+            _ => break,
+        }
+    }
+    let reason = match err {
+        Error::Loop { ancestor, child } => {
+            path = Some(child.as_path());
+            format!("a symbolic link back to {} (a loop)", ancestor.display())
+        }
+        Error::Io(io)
+            if io.kind() == std::io::ErrorKind::NotFound && path.is_some_and(Path::is_symlink) =>
+        {
+            "a symbolic link to nothing (its target is gone)".to_string()
+        }
+        Error::Io(io) => root_cause(io),
+        other => one_line(&other.to_string()),
+    };
+    match path {
+        Some(path) => format!("{}: {reason}; skipped it", path.display()),
+        None => format!("{reason}; skipped it"),
+    }
+}
+
+/// The innermost error's text: the OS's own words, without the wrappers'
+/// repetitions of the path.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut err = err;
+    while let Some(source) = err.source() {
+        err = source;
+    }
+    one_line(&err.to_string())
 }
 
 fn one_line(text: &str) -> String {
@@ -160,6 +207,30 @@ mod tests {
         let walked = walk(root);
         let rels: Vec<&str> = walked.files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(rels, vec!["a/note.md", "link.md"]);
-        assert_eq!(walked.errors.len(), 1, "{:?}", walked.errors);
+        assert_eq!(
+            walked.errors,
+            vec![format!(
+                "{}: a symbolic link back to {} (a loop); skipped it",
+                root.join("a/loop").display(),
+                root.join("a").display()
+            )]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_nothing_is_named_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::os::unix::fs::symlink(root.join("gone.md"), root.join("dangling.md")).unwrap();
+        let walked = walk(root);
+        assert!(walked.files.is_empty());
+        assert_eq!(
+            walked.errors,
+            vec![format!(
+                "{}: a symbolic link to nothing (its target is gone); skipped it",
+                root.join("dangling.md").display()
+            )]
+        );
     }
 }
