@@ -335,32 +335,34 @@ fn truthy(value: &Meta) -> bool {
 
 /// A list's scalars, or a string split on commas (`split_commas`).
 fn list(value: &Meta, split_commas: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut push = |s: &str| {
-        let pieces: Vec<&str> = if split_commas {
-            s.split([',', '，', '、']).collect()
-        } else {
-            vec![s]
-        };
-        out.extend(
-            pieces
-                .into_iter()
-                .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty()),
-        );
-    };
+    let mut scalars = Vec::new();
     match value {
-        Meta::Text(s) => push(s),
-        Meta::List(items) => {
-            for item in items {
-                if let Some(s) = scalar(item) {
-                    push(&s);
-                }
-            }
-        }
+        Meta::Text(s) => scalars.push(s.clone()),
+        Meta::List(_) => list_scalars(value, &mut scalars),
         _ => {}
     }
-    out
+    let separators: &[char] = if split_commas {
+        &[',', '，', '、']
+    } else {
+        &[]
+    };
+    scalars
+        .iter()
+        .flat_map(|s| s.split(separators))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// The scalars of a list, nested lists included (`tags: [a, [b, c]]`).
+fn list_scalars(value: &Meta, out: &mut Vec<String>) {
+    let Meta::List(items) = value else { return };
+    for item in items {
+        match item {
+            Meta::List(_) => list_scalars(item, out),
+            _ => out.extend(scalar(item)),
+        }
+    }
 }
 
 fn collect_text(value: &Meta, out: &mut Vec<String>) {
@@ -412,6 +414,13 @@ mod tests {
         assert_eq!(fm.tags, vec!["Rust", "并发", "线程池", "笔记"]);
         let (fm, _, _) = parsed("---\ncategories: [a, b]\n---\n");
         assert_eq!(fm.categories, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn tags_of_mixed_types_keep_every_scalar() {
+        let (fm, warnings, _) = parsed("---\ntags: [1, 2.5, {a: b}, null, [x, [y]], true]\n---\n");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(fm.tags, vec!["1", "2.5", "x", "y", "true"]);
     }
 
     #[test]

@@ -37,7 +37,13 @@ use crate::tokenizer;
 use crate::walk::{walk, NoteFile};
 
 /// Notes larger than this are indexed up to this size, with a warning.
-pub const MAX_NOTE_BYTES: u64 = 64 << 20;
+/// Indexing holds about 20 bytes of memory per byte of a note (its text,
+/// grams and positions), so this keeps one giant note near 350 MiB.
+pub const MAX_NOTE_BYTES: u64 = 16 << 20;
+
+/// A note this large waits until tantivy has taken up every queued note
+/// before it is queued itself, so that giant notes never pile up in memory.
+const BIG_NOTE_BYTES: usize = 1 << 20;
 
 /// Memory the tantivy writer may use per indexing thread.
 const WRITER_MEMORY_PER_THREAD: usize = 64 << 20;
@@ -250,7 +256,12 @@ fn write(
                 for w in read_notes.iter().chain(&note.warnings) {
                     bar.suspend(|| warn(&format!("{}: {w}", file.abs.display())));
                 }
-                wait_for_room(&sent, &taken_up);
+                let room = if bytes.len() > BIG_NOTE_BYTES {
+                    1
+                } else {
+                    MAX_DOCUMENTS_IN_FLIGHT
+                };
+                wait_for_room(&sent, &taken_up, room);
                 sent.fetch_add(1, Ordering::Relaxed);
                 if let Err(e) = writer.add_document(document(fields, file, hash, &note)) {
                     failed
@@ -292,14 +303,14 @@ fn write(
 /// 10,000 documents (a gigabyte for ten copies of the sample corpora).
 const MAX_DOCUMENTS_IN_FLIGHT: usize = 1024;
 
-/// Blocks while too many documents are queued. Gives up waiting after a
-/// while, so that a miscount can slow indexing but never hang it.
-fn wait_for_room(sent: &AtomicUsize, taken_up: &AtomicUsize) {
+/// Blocks while `room` or more documents are queued. Gives up waiting after
+/// a while, so that a miscount can slow indexing but never hang it.
+fn wait_for_room(sent: &AtomicUsize, taken_up: &AtomicUsize, room: usize) {
     for _ in 0..2_000 {
         let queued = sent
             .load(Ordering::Relaxed)
             .saturating_sub(taken_up.load(Ordering::Relaxed));
-        if queued < MAX_DOCUMENTS_IN_FLIGHT {
+        if queued < room {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(1));
@@ -424,15 +435,34 @@ fn read_file(file: &NoteFile) -> Result<(Vec<u8>, Vec<String>)> {
     let mut notes = Vec::new();
     let mut bytes = Vec::new();
     File::open(&file.abs)
-        .and_then(|f| f.take(MAX_NOTE_BYTES).read_to_end(&mut bytes))
+        .and_then(|f| f.take(MAX_NOTE_BYTES + 1).read_to_end(&mut bytes))
         .context("cannot read it")?;
-    if bytes.len() as u64 >= MAX_NOTE_BYTES {
+    if bytes.len() as u64 > MAX_NOTE_BYTES {
+        bytes.truncate(MAX_NOTE_BYTES as usize);
+        cut_partial_char(&mut bytes);
         notes.push(format!(
             "larger than {} MiB; indexed only the beginning",
             MAX_NOTE_BYTES >> 20
         ));
     }
     Ok((bytes, notes))
+}
+
+/// Drops a UTF-8 character cut in half at the end, so that truncating a
+/// valid note does not make it look like one with bad bytes.
+fn cut_partial_char(bytes: &mut Vec<u8>) {
+    let floor = bytes.len().saturating_sub(4);
+    let Some(last_start) = (floor..bytes.len())
+        .rev()
+        .find(|&i| bytes[i] & 0xC0 != 0x80)
+    else {
+        return;
+    };
+    if let Err(e) = std::str::from_utf8(&bytes[last_start..]) {
+        if e.error_len().is_none() {
+            bytes.truncate(last_start);
+        }
+    }
 }
 
 fn file_stem(rel: &str) -> &str {
@@ -521,6 +551,58 @@ fn progress_bar(show: bool, len: usize) -> ProgressBar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_character_is_dropped_and_nothing_else() {
+        for (input, kept) in [("预训练", "预训练"), ("ab", "ab"), ("", "")] {
+            for cut in 0..=input.len() {
+                let mut bytes = input.as_bytes()[..cut].to_vec();
+                cut_partial_char(&mut bytes);
+                let expected = kept
+                    .char_indices()
+                    .map(|(i, c)| i + c.len_utf8())
+                    .take_while(|&end| end <= cut)
+                    .last()
+                    .unwrap_or(0);
+                assert_eq!(
+                    bytes,
+                    &input.as_bytes()[..expected],
+                    "{input:?} cut at {cut}"
+                );
+            }
+        }
+        // Bytes that cannot start UTF-8 at all are left for the decoder.
+        let mut latin1 = vec![b'a', 0xe9, b't', 0xff];
+        cut_partial_char(&mut latin1);
+        assert_eq!(latin1, vec![b'a', 0xe9, b't', 0xff]);
+    }
+
+    #[test]
+    fn a_giant_note_is_read_up_to_the_limit_with_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let abs = dir.path().join("giant.md");
+        let text = "预训练".repeat((MAX_NOTE_BYTES / 9 + 2) as usize);
+        std::fs::write(&abs, &text).unwrap();
+        let giant = NoteFile {
+            rel: "giant.md".into(),
+            abs,
+            size: text.len() as u64,
+            mtime_ns: 0,
+        };
+        let (bytes, notes) = read_file(&giant).unwrap();
+        assert_eq!(bytes.len() as u64, MAX_NOTE_BYTES - MAX_NOTE_BYTES % 3);
+        assert!(std::str::from_utf8(&bytes).is_ok());
+        assert_eq!(
+            notes,
+            vec!["larger than 16 MiB; indexed only the beginning"]
+        );
+
+        let exact = &text.as_bytes()[..MAX_NOTE_BYTES as usize - MAX_NOTE_BYTES as usize % 3];
+        std::fs::write(&giant.abs, exact).unwrap();
+        let (bytes, notes) = read_file(&giant).unwrap();
+        assert_eq!(bytes.len(), exact.len());
+        assert!(notes.is_empty(), "{notes:?}");
+    }
 
     fn file(rel: &str, size: u64, mtime_ns: u64) -> NoteFile {
         NoteFile {
