@@ -154,12 +154,13 @@ fn print_results(
 
 fn completions(args: &CompletionsArgs) -> Result<i32> {
     let mut command = Cli::command();
-    clap_complete::generate(
-        args.shell,
-        &mut command,
-        "notes-search",
-        &mut io::stdout().lock(),
-    );
+    // clap_complete panics when its writer fails, so it writes to memory
+    // and a closed pipe is seen here as the error it is.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "notes-search", &mut script);
+    let mut out = io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
     Ok(0)
 }
 

@@ -1575,6 +1575,29 @@ fn closing_the_pipe_early_on_json_output_ends_quietly_with_status_0() {
     assert_quiet_when_the_reader_leaves_early(&s, &["query", "预训练", "-n", "0", "--json"]);
 }
 
+#[test]
+fn a_pipe_closed_before_the_first_write_ends_every_command_quietly() {
+    let s = basic();
+    for args in [
+        vec!["query", "预训练"],
+        vec!["query", "预训练", "--json"],
+        vec!["query", "预训练", "-l"],
+        vec!["query", "预训练", "--vimgrep"],
+        vec!["tags"],
+        vec!["tags", "--json"],
+        vec!["stats"],
+        vec!["completions", "bash"],
+        vec!["man"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = s.std_cmd(&args).stdout(writer).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Incremental indexing
 // ---------------------------------------------------------------------------
