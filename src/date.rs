@@ -27,11 +27,7 @@ pub fn parse_date(text: &str) -> Option<NoteDate> {
         return Some(with_offset(dt));
     }
     let unified = unify_separators(text);
-    for fmt in [
-        "%Y-%m-%d %H:%M:%S%.f %z",
-        "%Y-%m-%d %H:%M:%S %z",
-        "%Y-%m-%dT%H:%M:%S%.f%z",
-    ] {
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f %z", "%Y-%m-%d %H:%M:%S%.f%z"] {
         if let Ok(dt) = DateTime::parse_from_str(&unified, fmt) {
             return Some(with_offset(dt));
         }
@@ -58,13 +54,15 @@ fn with_offset(dt: DateTime<FixedOffset>) -> NoteDate {
     }
 }
 
-/// `2024/09/18`, `2024.09.18` and `2024-09-18T10:00` all to `-` and space.
+/// `2024/09/18`, `2024.09.18`, `2024年9月18日` and `2024-09-18T10:00` all
+/// to `-` and space.
 fn unify_separators(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_date = true;
     for c in text.chars() {
         match c {
-            '/' | '.' if in_date => out.push('-'),
+            '/' | '.' | '年' | '月' if in_date => out.push('-'),
+            '日' | '号' if in_date => {}
             'T' | 't' | ' ' if in_date => {
                 in_date = false;
                 out.push(' ');
@@ -110,6 +108,20 @@ mod tests {
             iso("2019-01-01 12:00:00 +0800").as_deref(),
             Some("2019-01-01T12:00:00+08:00")
         );
+        assert_eq!(
+            iso("2019-01-01 12:00:00+0800").as_deref(),
+            Some("2019-01-01T12:00:00+08:00")
+        );
+        assert_eq!(
+            iso("2019-01-01T12:00:00.5+08:00").as_deref(),
+            Some("2019-01-01T12:00:00.500+08:00")
+        );
+        assert_eq!(iso("2024年9月18日").as_deref(), Some("2024-09-18"));
+        assert_eq!(iso("2024年09月18号").as_deref(), Some("2024-09-18"));
+        assert_eq!(
+            iso("2024年9月18日 10:30").as_deref(),
+            Some("2024-09-18T10:30:00")
+        );
     }
 
     #[test]
@@ -120,7 +132,16 @@ mod tests {
 
     #[test]
     fn non_dates_are_rejected() {
-        for text in ["", "yesterday", "2024-13-01", "2024-02-30", "12:00", "2024"] {
+        for text in [
+            "",
+            "yesterday",
+            "2024-13-01",
+            "2024-02-30",
+            "12:00",
+            "2024",
+            "2024年",
+            "9月18日",
+        ] {
             assert_eq!(iso(text), None, "{text}");
         }
     }
