@@ -590,7 +590,8 @@ fn exact_tier(expr: &Expr, phrases: Vec<Box<dyn Query>>) -> Option<Box<dyn Query
 /// words.
 fn term_needle(norm: &str, words: &[QueryWord]) -> Needle {
     let word_needle = |w: &QueryWord| {
-        if w.latin {
+        // `c++` is not an English word to stem but a string to find.
+        if w.latin && !w.text.ends_with(['+', '#']) {
             Needle::Word(w.text.clone())
         } else {
             Needle::Substring(w.text.clone())

@@ -130,6 +130,35 @@ pub struct Run {
     /// Whether anything (space, punctuation) separates it from the previous
     /// run; exact phrases use it so that `Go语言` and `Go 语言` differ.
     pub separated: bool,
+    /// How many of a word's last characters are a `++` or `#` suffix
+    /// (`c++`, `c#`, `notepad++`); the word without them is `end - suffix`.
+    pub suffix: usize,
+}
+
+/// The longest `+`/`#` suffix that makes a word a name of its own.
+const MAX_SUFFIX: usize = 2;
+
+/// The length of the `+`/`#` suffix right after a word ending at `end`: one
+/// symbol repeated at most [`MAX_SUFFIX`] times, then no Latin word
+/// character, so `c++`, `c#` and `C++语言` are names but `a+b` and `c+++`
+/// are not.
+fn word_suffix(chars: &[NormChar], end: usize) -> usize {
+    let Some(symbol) = chars
+        .get(end)
+        .map(|c| c.ch)
+        .filter(|c| matches!(c, '+' | '#'))
+    else {
+        return 0;
+    };
+    let len = chars[end..].iter().take_while(|c| c.ch == symbol).count();
+    let next = chars.get(end + len).map(|c| c.ch);
+    let ends_there =
+        !next.is_some_and(|c| kind_of(c) == Some(RunKind::Word) || c == '+' || c == '#');
+    if len <= MAX_SUFFIX && ends_there {
+        len
+    } else {
+        0
+    }
 }
 
 /// Splits normalised characters into CJK runs and words; everything else
@@ -150,6 +179,7 @@ pub fn runs(chars: &[NormChar]) -> Vec<Run> {
                 start,
                 end: i,
                 separated,
+                suffix: 0,
             });
             separated = false;
         }
@@ -164,7 +194,18 @@ pub fn runs(chars: &[NormChar]) -> Vec<Run> {
             start,
             end: chars.len(),
             separated,
+            suffix: 0,
         });
+    }
+    let mut previous_end = None;
+    for run in &mut out {
+        if run.kind == RunKind::Word {
+            run.suffix = word_suffix(chars, run.end);
+            run.end += run.suffix;
+        }
+        // A suffix may have taken the only separator there was.
+        run.separated = previous_end.is_some_and(|end| run.start > end);
+        previous_end = Some(run.end);
     }
     out
 }
@@ -279,6 +320,41 @@ mod tests {
                 ("v2_beta".into(), RunKind::Word, true),
             ]
         );
+    }
+
+    #[test]
+    fn plus_plus_and_sharp_belong_to_the_word_they_end() {
+        let words = |text: &str| -> Vec<(String, usize)> {
+            let chars = normalize_with_offsets(text);
+            runs(&chars)
+                .into_iter()
+                .map(|r| (collect(&chars, r.start, r.end), r.suffix))
+                .collect()
+        };
+        let w = |t: &str, suffix: usize| (t.to_string(), suffix);
+        assert_eq!(
+            words("C++、C# 和 F#。Notepad++"),
+            vec![
+                w("c++", 2),
+                w("c#", 1),
+                w("和", 0),
+                w("f#", 1),
+                w("notepad++", 2)
+            ]
+        );
+        assert_eq!(
+            words("a+b c+++ x#y i++;"),
+            vec![
+                w("a", 0),
+                w("b", 0),
+                w("c", 0),
+                w("x", 0),
+                w("y", 0),
+                w("i++", 2),
+            ]
+        );
+        assert_eq!(words("C++语言"), vec![w("c++", 2), w("语言", 0)]);
+        assert_eq!(words("## 标题 #tag"), vec![w("标题", 0), w("tag", 0)]);
     }
 
     #[test]

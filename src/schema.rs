@@ -22,7 +22,7 @@ use tantivy::schema::{
 use crate::tokenizer::{GRAMS_TOKENIZER, PATH_TOKENIZER, WORDS_TOKENIZER};
 
 /// Version of the on-disk format (schema plus analysis rules).
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Relative path of the note, `/`-separated: the document's identity.
 pub const PATH: &str = "path";

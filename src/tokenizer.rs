@@ -85,6 +85,10 @@ pub fn stem(word: &str) -> String {
         static STEMMER: frostem::Stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
         static CACHE: RefCell<FxHashMap<String, String>> = RefCell::new(FxHashMap::default());
     }
+    if word.ends_with(['+', '#']) {
+        // `c++`, `c#`: names, not English.
+        return word.to_string();
+    }
     if let Some(hit) = CACHE.with(|c| c.borrow().get(word).cloned()) {
         return hit;
     }
@@ -186,10 +190,19 @@ pub fn word_tokens(segmenter: &Segmenter, text: &str) -> TokenBuffer {
                 }
             }
             RunKind::Word if run.end - run.start <= MAX_WORD_CHARS => {
-                run_text.clear();
-                run_text.extend(chars[run.start..run.end].iter().map(|c| c.ch));
-                let (from, to) = (chars[run.start].from, chars[run.end - 1].to);
-                out.push_str(&stem(&run_text), position, from, to);
+                // `c++` is also `c`, at the same position.
+                let with_suffix = [run.end - run.suffix, run.end];
+                let ends = if run.suffix > 0 {
+                    &with_suffix[..]
+                } else {
+                    &with_suffix[1..]
+                };
+                for &end in ends {
+                    run_text.clear();
+                    run_text.extend(chars[run.start..end].iter().map(|c| c.ch));
+                    let (from, to) = (chars[run.start].from, chars[end - 1].to);
+                    out.push_str(&stem(&run_text), position, from, to);
+                }
                 position += 1;
             }
             RunKind::Word => {}
@@ -227,7 +240,7 @@ pub fn gram_tokens(text: &str) -> TokenBuffer {
             }
             RunKind::Word => {
                 if run.end - run.start <= MAX_WORD_CHARS {
-                    let span = &chars[run.start..run.end];
+                    let span = &chars[run.start..run.end - run.suffix];
                     out.push_chars(span, position);
                     word.clear();
                     word.extend(span.iter().map(|c| c.ch));
@@ -237,6 +250,10 @@ pub fn gram_tokens(text: &str) -> TokenBuffer {
                         word.push(STEM_MARKER);
                         word.push_str(&stemmed);
                         out.push_str(&word, position, span[0].from, span[span.len() - 1].to);
+                    }
+                    if run.suffix > 0 {
+                        // `c++` is also `c`, at the same position.
+                        out.push_chars(&chars[run.start..run.end], position);
                     }
                 }
                 position += 1;
@@ -506,6 +523,38 @@ mod tests {
             .collect();
         assert_eq!(got, vec![("startups", 0), ("#startup", 0), ("startup", 2)]);
         assert_eq!(stem_term("STARTUPS".to_lowercase().as_str()), "#startup");
+    }
+
+    #[test]
+    fn a_plus_plus_or_sharp_name_is_its_word_too() {
+        let pieces = gram_pieces("C++与C#");
+        let got: Vec<(&str, usize, usize, usize)> = pieces
+            .iter()
+            .map(|p| (p.text.as_str(), p.position, p.from, p.to))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("c", 0, 0, 1),
+                ("c++", 0, 0, 3),
+                ("与", 1, 3, 6),
+                ("c", 2, 6, 7),
+                ("c#", 2, 6, 8),
+            ]
+        );
+        let words = word_pieces(segmenter(), "学 C++ 和 Notepad++");
+        assert_eq!(
+            triples(&words),
+            vec![
+                ("学", 0, 3),
+                ("c", 4, 5),
+                ("c++", 4, 7),
+                ("和", 8, 11),
+                ("notepad", 12, 19),
+                ("notepad++", 12, 21),
+            ]
+        );
+        assert_eq!(terms("C++"), (vec![(0, "c++")], false));
     }
 
     #[test]

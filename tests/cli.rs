@@ -962,6 +962,23 @@ fn english_words_match_whole_words_only() {
 }
 
 #[test]
+fn c_plus_plus_and_c_sharp_are_names_not_the_letter_c() {
+    let s = Sandbox::empty();
+    s.note("cpp.md", "# 语言\n\n用 C++ 写引擎，用 C#写工具。\n");
+    s.note("c.md", "# 语言\n\n只会一点 C 和 a+b 这种表达式。\n");
+    s.index_default();
+    assert_eq!(s.paths(&["C++"]), strings(&["corpus/cpp.md"]));
+    assert_eq!(s.paths(&["\"c++\""]), strings(&["corpus/cpp.md"]));
+    assert_eq!(s.paths(&["C#"]), strings(&["corpus/cpp.md"]));
+    // The letter alone is still a whole word in both, as grep -w sees it.
+    assert_eq!(s.path_set(&["C"]), set(&["corpus/cpp.md", "corpus/c.md"]));
+    let run = s.run(["query", "C++", "--json"]);
+    assert_eq!(highlighted(&run.json_lines()[0]), vec!["C++"]);
+    let run = s.run(["query", "C#", "--json"]);
+    assert_eq!(highlighted(&run.json_lines()[0]), vec!["C#"]);
+}
+
+#[test]
 fn an_unspaced_chinese_query_requires_every_word() {
     let s = basic();
     // pretrain-cost has 模型 and 预训练 apart; post-training has 预训练模型;
