@@ -131,7 +131,7 @@ fn print_results(
 ) -> Result<bool> {
     if cfg.output == OutputMode::Files {
         let paths = search::run_paths(open, searcher, compiled, cfg.limit)?;
-        printer::paths(out, &paths, cwd)?;
+        printer::paths(out, &paths, cwd, cfg.path_style)?;
         return Ok(!paths.is_empty());
     }
     let hits = search::run(open, searcher, compiled, cfg.limit)?;

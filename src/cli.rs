@@ -115,6 +115,11 @@ pub struct QueryArgs {
     /// Print only the paths of matching notes, best first.
     #[arg(short = 'l', long, group = "output")]
     pub files_with_matches: bool,
+    /// With -l: end each path with a NUL byte instead of a newline and print
+    /// it as it is on disk, for `xargs -0` (on a terminal it is still made
+    /// safe to show).
+    #[arg(short = '0', long, requires = "files_with_matches")]
+    pub null: bool,
     /// Print path:line:column:text for every matching line (vim's grepprg, fzf).
     #[arg(long, group = "output")]
     pub vimgrep: bool,

@@ -47,6 +47,20 @@ pub struct QueryConfig {
     pub filters: Filters,
     /// Print an explanation on stderr.
     pub explain: bool,
+    /// How `-l` ends and shows each path.
+    pub path_style: PathStyle,
+}
+
+/// How `-l` prints paths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathStyle {
+    /// One per line, control characters made visible.
+    Lines,
+    /// Each followed by NUL, bytes as on disk (`-0` into a pipe).
+    NulRaw,
+    /// Each followed by NUL, control characters made visible (`-0` on a
+    /// terminal).
+    NulShown,
 }
 
 /// Resolves `index` arguments.
@@ -86,6 +100,11 @@ pub fn query_config(args: &QueryArgs) -> Result<QueryConfig> {
         color: use_color(args.color, output),
         filters,
         explain: args.explain,
+        path_style: match (args.null, std::io::stdout().is_terminal()) {
+            (false, _) => PathStyle::Lines,
+            (true, false) => PathStyle::NulRaw,
+            (true, true) => PathStyle::NulShown,
+        },
     })
 }
 

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::config::PathStyle;
 use crate::search::Hit;
 use crate::snippet::is_format_control;
 
@@ -132,10 +133,23 @@ pub fn human(out: &mut impl Write, hits: &[Hit], cwd: &Path, color: bool) -> io:
     Ok(())
 }
 
-/// `-l`: one path per line.
-pub fn paths(out: &mut impl Write, paths: &[PathBuf], cwd: &Path) -> io::Result<()> {
+/// `-l`: one path per line, or NUL-terminated with `-0`.
+pub fn paths(
+    out: &mut impl Write,
+    paths: &[PathBuf],
+    cwd: &Path,
+    style: PathStyle,
+) -> io::Result<()> {
     for p in paths {
-        writeln!(out, "{}", clean(&display_path(p, cwd).to_string_lossy()))?;
+        let shown = display_path(p, cwd);
+        match style {
+            PathStyle::Lines => writeln!(out, "{}", clean(&shown.to_string_lossy()))?,
+            PathStyle::NulShown => write!(out, "{}\0", clean(&shown.to_string_lossy()))?,
+            PathStyle::NulRaw => {
+                out.write_all(shown.as_os_str().as_encoded_bytes())?;
+                out.write_all(b"\0")?;
+            }
+        }
     }
     Ok(())
 }

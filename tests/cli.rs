@@ -463,6 +463,44 @@ fn files_with_matches_prints_openable_paths_best_first() {
     assert_eq!(long.stdout, run.stdout);
 }
 
+#[cfg(unix)]
+#[test]
+fn null_terminated_paths_are_the_bytes_on_disk() {
+    let s = Sandbox::empty();
+    let odd = "corpus/odd\x1b[31m\nname.md";
+    s.write(odd, "# 奇怪的文件名\n\n线程池\n");
+    s.note("plain.md", "# 普通\n\n线程池 线程池\n");
+    s.index_default();
+
+    // Into a pipe: raw bytes, NUL after each, so `xargs -0` opens both.
+    let output = s.std_cmd(["query", "线程池", "-l", "-0"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let paths: Vec<&[u8]> = output.stdout.split(|&b| b == 0).collect();
+    assert_eq!(paths.last(), Some(&&b""[..]), "not NUL-terminated");
+    let mut paths: Vec<String> = paths[..paths.len() - 1]
+        .iter()
+        .map(|p| String::from_utf8(p.to_vec()).unwrap())
+        .collect();
+    paths.sort();
+    assert_eq!(paths, vec![odd.to_string(), "corpus/plain.md".to_string()]);
+    for p in &paths {
+        assert!(s.root().join(p).is_file(), "{p:?} does not open");
+    }
+
+    // Without -0 the same path is made safe to show, one per line.
+    let run = s.run(["query", "线程池", "-l"]);
+    assert!(
+        run.stdout_lines()
+            .contains(&"corpus/odd\u{FFFD}[31m name.md"),
+        "{run:?}"
+    );
+
+    // -0 belongs to -l.
+    let run = s.run(["query", "线程池", "-0"]);
+    let line = run.assert_one_line_error();
+    assert!(line.contains("--files-with-matches"), "{line}");
+}
+
 #[test]
 fn paths_are_relative_below_the_current_dir_and_absolute_otherwise() {
     let s = basic();
