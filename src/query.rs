@@ -163,7 +163,11 @@ pub fn parse(input: &str) -> Result<Expr, QueryError> {
             "the query is empty: give at least one word to search for".into(),
         ));
     }
-    let mut parser = Parser { tokens, pos: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     let expr = parser.or()?;
     match parser.peek() {
         None => Ok(expr),
@@ -174,12 +178,35 @@ pub fn parse(input: &str) -> Result<Expr, QueryError> {
     }
 }
 
+/// How deeply parentheses and negations may nest. Parsing and compiling
+/// recurse once per level; a pasted or generated query of thousands of
+/// `(` would otherwise overflow the stack.
+const MAX_NESTING: usize = 64;
+
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    /// Current nesting of parentheses and negations.
+    depth: usize,
 }
 
 impl Parser {
+    /// Runs `parse` one nesting level deeper, or refuses past [`MAX_NESTING`].
+    fn nested(
+        &mut self,
+        parse: impl FnOnce(&mut Self) -> Result<Expr, QueryError>,
+    ) -> Result<Expr, QueryError> {
+        if self.depth >= MAX_NESTING {
+            return Err(QueryError(format!(
+                "the query nests parentheses or negations more than {MAX_NESTING} deep: simplify it"
+            )));
+        }
+        self.depth += 1;
+        let expr = parse(self);
+        self.depth -= 1;
+        expr
+    }
+
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.pos)
     }
@@ -241,7 +268,7 @@ impl Parser {
                         "`-` or `NOT` must be followed by what to exclude".into(),
                     ));
                 }
-                Ok(Expr::Not(Box::new(self.unary()?)))
+                Ok(Expr::Not(Box::new(self.nested(Self::unary)?)))
             }
             Some(Token::Field(scope, name)) => match self.peek() {
                 Some(Token::Word(_) | Token::Phrase(_) | Token::Open) => {
@@ -282,7 +309,7 @@ impl Parser {
                         "`()` is empty: put words inside or remove it".into(),
                     ));
                 }
-                let inner = self.or()?;
+                let inner = self.nested(Self::or)?;
                 match self.next() {
                     Some(Token::Close) => Ok(inner),
                     _ => Err(QueryError(
@@ -483,6 +510,13 @@ mod tests {
             ("AND", "`AND` needs something"),
             ("NOT", "must be followed"),
             ("()", "empty"),
+            (&"(".repeat(10_000), "more than 64 deep"),
+            (&format!("{}x", "-".repeat(10_000)), "more than 64 deep"),
+            (&format!("{}x", "NOT ".repeat(10_000)), "more than 64 deep"),
+            (
+                &format!("{}x", "title:(".repeat(10_000)),
+                "more than 64 deep",
+            ),
             ("", "empty"),
             ("   ", "empty"),
         ] {

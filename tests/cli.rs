@@ -92,6 +92,8 @@ fn malformed_queries_exit_2_with_a_one_line_error() {
         ("title:()", "()"),
         ("tag:", "tag:"),
         ("线程池 )", "`)`"),
+        (&"(".repeat(30_000), "deep"),
+        (&format!("{}线程池", "-".repeat(30_000)), "deep"),
     ];
     for (query, hint) in cases {
         let run = s.run(["query", "--", query]);
@@ -100,7 +102,10 @@ fn malformed_queries_exit_2_with_a_one_line_error() {
             line.starts_with("notes-search: bad query: "),
             "{query}: {line}"
         );
-        assert!(line.contains(hint), "{query}: expected {hint:?} in {line}");
+        assert!(
+            line.contains(hint),
+            "{query:.40}: expected {hint:?} in {line}"
+        );
     }
 }
 
