@@ -480,18 +480,18 @@ fn document(f: &Fields, file: &NoteFile, hash: u64, note: &Note) -> TantivyDocum
     doc.add_text(f.title, &note.title);
     doc.add_text(f.title_grams, &note.title);
     doc.add_text(f.grams, &note.title);
-    for tag in &note.tags {
+    for tag in &note.front.tags {
         doc.add_text(f.tags, tag);
         doc.add_text(f.tag_key, normalize(tag));
         doc.add_text(f.tag_raw, tag);
         doc.add_text(f.grams, tag);
     }
-    for category in &note.categories {
+    for category in &note.front.categories {
         doc.add_text(f.categories, category);
         doc.add_text(f.category_key, normalize(category));
         doc.add_text(f.grams, category);
     }
-    for text in note.summary.iter().chain(&note.extra) {
+    for text in note.front.summary.iter().chain(&note.front.extra) {
         doc.add_text(f.meta, text);
         doc.add_text(f.grams, text);
     }
@@ -501,14 +501,14 @@ fn document(f: &Fields, file: &NoteFile, hash: u64, note: &Note) -> TantivyDocum
     doc.add_text(f.grams, &note.text);
     doc.add_text(f.text, &note.text);
     doc.add_u64(f.body_line, note.body_line as u64);
-    if let Some(date) = &note.date {
+    if let Some(date) = &note.front.date {
         doc.add_text(f.date, &date.iso);
         doc.add_date(
             f.date_ts,
             DateTime::from_timestamp_secs(date.utc.timestamp()),
         );
     }
-    doc.add_bool(f.draft, note.draft);
+    doc.add_bool(f.draft, note.front.draft);
     doc.add_u64(f.size, file.size);
     doc.add_u64(f.mtime, file.mtime_ns);
     doc.add_u64(f.hash, hash);

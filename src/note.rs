@@ -6,7 +6,6 @@
 //! fails: whatever is wrong with a note becomes a warning, and the note is
 //! indexed as well as it can be.
 
-use crate::date::NoteDate;
 use crate::decode::decode;
 use crate::frontmatter::{self, FrontMatter};
 use crate::markdown;
@@ -16,18 +15,9 @@ use crate::markdown;
 pub struct Note {
     /// Front matter title, else first heading, else file stem.
     pub title: String,
-    /// Front matter date.
-    pub date: Option<NoteDate>,
-    /// Front matter `draft: true`.
-    pub draft: bool,
-    /// Tags, as written.
-    pub tags: Vec<String>,
-    /// Categories, as written.
-    pub categories: Vec<String>,
-    /// `summary` or `description`.
-    pub summary: Option<String>,
-    /// Every other front matter string.
-    pub extra: Vec<String>,
+    /// The front matter as read (its `title` may be missing; `title` above
+    /// is the one to show).
+    pub front: FrontMatter,
     /// Clean body text, line-aligned with the body (see `markdown`).
     pub text: String,
     /// Heading texts.
@@ -55,16 +45,12 @@ pub fn parse_note(bytes: &[u8], stem: &str) -> Note {
     let body = markdown::to_text(split.body);
     let title = fm
         .title
+        .clone()
         .or_else(|| body.headings.first().cloned())
         .unwrap_or_else(|| stem.to_string());
     Note {
         title,
-        date: fm.date,
-        draft: fm.draft,
-        tags: fm.tags,
-        categories: fm.categories,
-        summary: fm.summary,
-        extra: fm.extra,
+        front: fm,
         text: body.text,
         headings: body.headings,
         body_line: split.body_line,
@@ -81,9 +67,9 @@ mod tests {
         let md = "---\ntitle: 讲座笔记\ndate: 2024-09-18\ntags: [\"讲座\"]\ncategory: review\n---\n## 预训练\n预训练是个工程活。\n";
         let note = parse_note(md.as_bytes(), "lecture");
         assert_eq!(note.title, "讲座笔记");
-        assert_eq!(note.date.as_ref().unwrap().iso, "2024-09-18");
-        assert_eq!(note.tags, vec!["讲座"]);
-        assert_eq!(note.categories, vec!["review"]);
+        assert_eq!(note.front.date.as_ref().unwrap().iso, "2024-09-18");
+        assert_eq!(note.front.tags, vec!["讲座"]);
+        assert_eq!(note.front.categories, vec!["review"]);
         assert_eq!(note.body_line, 7);
         assert_eq!(note.text, "预训练\n预训练是个工程活。");
         assert!(note.warnings.is_empty());
