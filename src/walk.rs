@@ -54,7 +54,7 @@ pub fn walk(root: &Path) -> Walked {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
-                walked.errors.push(describe(&err));
+                walked.errors.push(describe(&err, None));
                 continue;
             }
         };
@@ -65,7 +65,7 @@ pub fn walk(root: &Path) -> Walked {
         let metadata = match entry.metadata() {
             Ok(m) => m,
             Err(err) => {
-                walked.errors.push(describe(&err));
+                walked.errors.push(describe(&err, Some(entry.path())));
                 continue;
             }
         };
@@ -100,10 +100,10 @@ fn relative(root: &Path, path: &Path) -> String {
 
 /// `path: reason` for a walk error, in words a user can act on; the
 /// `ignore` crate's own text nests the path twice and says "IO error" for a
-/// link to nowhere.
-fn describe(err: &ignore::Error) -> String {
+/// link to nowhere. `entry` names the path when the error does not.
+fn describe(err: &ignore::Error, entry: Option<&Path>) -> String {
     use ignore::Error;
-    let mut path = None;
+    let mut path = entry;
     let mut err = err;
     loop {
         match err {
