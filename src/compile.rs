@@ -37,6 +37,7 @@ use crate::schema::Fields;
 use crate::snippet::Needle;
 use crate::store::OpenIndex;
 use crate::tokenizer::{phrase_terms, stem, stem_term, Phrase, MAX_WORD_CHARS};
+use crate::verify::{self, CheckedPhrase};
 
 /// Zone boosts for the jieba word fields.
 const TITLE_BOOST: f32 = 4.0;
@@ -408,10 +409,17 @@ impl Compiler<'_> {
         let mut explained = Vec::new();
         if exact {
             let terms = phrase_terms(&norm);
-            clauses.push((
-                Occur::Must,
-                boost(phrase_query(grams_field, &terms)?, RECALL_WEIGHT),
-            ));
+            let mut phrase = phrase_query(grams_field, &terms)?;
+            if verify::needs_check(&norm) {
+                // The stored texts that make up the grams field.
+                let stored: &[Field] = if in_title {
+                    &[f.title]
+                } else {
+                    &[f.path, f.title, f.tags, f.categories, f.meta, f.text]
+                };
+                phrase = Box::new(CheckedPhrase::new(phrase, &norm, stored));
+            }
+            clauses.push((Occur::Must, boost(phrase, RECALL_WEIGHT)));
             explained.push(format!(
                 "exact string `{norm}` ({} grams)",
                 terms.terms.len()

@@ -4,8 +4,8 @@
 //! The modules follow the data. Indexing: `cli` → `config` → `walk` →
 //! `note` (`decode`, `frontmatter`, `date`, `markdown`, `html`) →
 //! `tokenizer` (`normalize`, `dict`) → `schema` → `indexer` (`store`).
-//! Searching: `query` → `compile` → `search` → `snippet` → `printer`
-//! (`vimgrep`).
+//! Searching: `query` → `compile` (`verify`) → `search` → `snippet` →
+//! `printer` (`vimgrep`).
 //! `listing` answers `tags` and `stats`; `app` glues the subcommands.
 
 pub mod app;
@@ -31,5 +31,6 @@ pub mod store;
 #[cfg(test)]
 mod testing;
 pub mod tokenizer;
+pub mod verify;
 pub mod vimgrep;
 pub mod walk;

@@ -22,7 +22,7 @@ use tantivy::schema::{
 use crate::tokenizer::{GRAMS_TOKENIZER, PATH_TOKENIZER, WORDS_TOKENIZER};
 
 /// Version of the on-disk format (schema plus analysis rules).
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// Relative path of the note, `/`-separated: the document's identity.
 pub const PATH: &str = "path";
@@ -46,7 +46,8 @@ pub const CATEGORIES: &str = "categories";
 pub const CATEGORY_KEY: &str = "category_key";
 /// Heading texts as words.
 pub const HEADINGS: &str = "headings";
-/// Summary and every other front matter string, as words.
+/// Summary and every other front matter string, as words (stored, so that
+/// exact strings with punctuation can be checked against it).
 pub const META: &str = "meta";
 /// All of the above as grams, for exact substring recall (the path's words
 /// too: a note filed under `kitex/` is about Kitex).
@@ -150,7 +151,7 @@ pub fn build() -> Schema {
     b.add_text_field(CATEGORIES, words(true));
     b.add_text_field(CATEGORY_KEY, STRING);
     b.add_text_field(HEADINGS, words(false));
-    b.add_text_field(META, words(false));
+    b.add_text_field(META, words(true));
     b.add_text_field(GRAMS, grams());
     b.add_text_field(TEXT, STORED);
     b.add_u64_field(BODY_LINE, STORED);

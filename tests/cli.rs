@@ -914,6 +914,44 @@ fn a_quoted_phrase_finds_exactly_the_notes_containing_the_string() {
 }
 
 #[test]
+fn a_quoted_string_with_punctuation_matches_the_punctuation_too() {
+    let s = Sandbox::empty();
+    s.note("comma.md", "# 甲\n\n先说线程池，再说协程。\n");
+    s.note("period.md", "# 乙\n\n最后一个词是线程池。\n");
+    s.note("bare.md", "# 丙\n\n线程池 和 协程\n");
+    s.note(
+        "meta.md",
+        "---\ntitle: 丁\nsummary: 只在摘要里：线程池，\n---\n正文没有那个词。\n",
+    );
+    s.note("title.md", "---\ntitle: 线程池，入门\n---\n正文。\n");
+    s.index_default();
+    assert_eq!(
+        s.path_set(&["\"线程池，\""]),
+        set(&["corpus/comma.md", "corpus/meta.md", "corpus/title.md"])
+    );
+    // Full-width and half-width punctuation are one (NFKC), as for letters.
+    assert_eq!(s.path_set(&["\"线程池,\""]), s.path_set(&["\"线程池，\""]));
+    assert_eq!(s.paths(&["\"线程池。\""]), strings(&["corpus/period.md"]));
+    assert_eq!(
+        s.paths(&["title:\"线程池，\""]),
+        strings(&["corpus/title.md"])
+    );
+    // Excluded and alternated like any other term.
+    assert_eq!(
+        s.path_set(&["线程池 -\"线程池，\""]),
+        set(&["corpus/period.md", "corpus/bare.md"])
+    );
+    assert_eq!(
+        s.path_set(&["\"线程池。\" OR \"线程池，入门\""]),
+        set(&["corpus/period.md", "corpus/title.md"])
+    );
+    let run = s.run(["query", "\"线程池，\" 协程", "--json"]);
+    let hits = run.json_lines();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(highlighted(&hits[0]), vec!["线程池，", "协程"]);
+}
+
+#[test]
 fn chinese_strings_are_found_like_grep_finds_them() {
     let s = basic();
     let corpus = s.corpus();
