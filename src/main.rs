@@ -9,6 +9,7 @@ use notes_search::cli::Cli;
 use notes_search::printer::clean;
 
 fn main() -> ExitCode {
+    forget_empty_settings();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return usage_error(err),
@@ -19,6 +20,18 @@ fn main() -> ExitCode {
         Err(err) => {
             eprintln!("notes-search: {}", clean(&format!("{err:#}")));
             ExitCode::from(2)
+        }
+    }
+}
+
+/// An environment variable set to nothing (`NOTES_SEARCH_INDEX=`) means
+/// "not set", as `NO_COLOR` does; clap would report it as a missing value
+/// for a flag the user never typed. Runs first thing, before any thread
+/// exists, so changing the environment is sound.
+fn forget_empty_settings() {
+    for name in ["NOTES_SEARCH_INDEX", "NOTES_SEARCH_CORPUS"] {
+        if std::env::var_os(name).is_some_and(|v| v.is_empty()) {
+            std::env::remove_var(name);
         }
     }
 }

@@ -2006,6 +2006,17 @@ fn environment_variables_set_the_default_corpus_and_index() {
 }
 
 #[test]
+fn empty_environment_variables_count_as_unset() {
+    let s = Sandbox::with_fixture("basic");
+    let env = [("NOTES_SEARCH_CORPUS", ""), ("NOTES_SEARCH_INDEX", "")];
+    s.run_env(["index"], &env).assert_code(0);
+    assert!(s.path("index").is_dir(), "did not use ./index");
+    let run = s.run_env(["query", "吞吐量", "-l"], &env);
+    run.assert_code(0);
+    assert_eq!(run.stdout, format!("{POOL}\n"));
+}
+
+#[test]
 fn flags_win_over_environment_variables() {
     let s = Sandbox::with_fixture("basic");
     let env = [
