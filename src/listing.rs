@@ -176,8 +176,8 @@ pub fn stats(args: &StatsArgs) -> Result<i32> {
         writeln!(out, "dates:        {dates}")?;
         writeln!(
             out,
-            "index size:   {:.1} MiB ({} bytes)",
-            stats.index_bytes as f64 / 1048576.0,
+            "index size:   {} ({} bytes)",
+            human_size(stats.index_bytes),
             stats.index_bytes
         )?;
         writeln!(out, "index:        {}", clean(&stats.index))?;
@@ -187,4 +187,33 @@ pub fn stats(args: &StatsArgs) -> Result<i32> {
     }
     out.flush()?;
     Ok(0)
+}
+
+/// `bytes` in the largest binary unit that keeps a number of at least 1.
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut size = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while size >= 1024.0 && unit + 1 < UNITS.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    format!("{size:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes_read_in_their_own_unit() {
+        assert_eq!(human_size(0), "0 B");
+        assert_eq!(human_size(1023), "1023 B");
+        assert_eq!(human_size(32_067), "31.3 KiB");
+        assert_eq!(human_size(31_621_120), "30.2 MiB");
+        assert_eq!(human_size(5 << 30), "5.0 GiB");
+    }
 }
