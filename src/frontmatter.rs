@@ -11,6 +11,7 @@
 //! (`key: value`), and every value in it stays searchable.
 
 use crate::date::{parse_date, NoteDate};
+use crate::normalize::one_line;
 
 /// Front matter syntax, named by its fence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -194,10 +195,6 @@ fn from_toml(value: toml::Value) -> Meta {
         Value::Array(items) => Meta::List(items.into_iter().map(from_toml).collect()),
         Value::Table(t) => Meta::Map(t.into_iter().map(|(k, v)| (k, from_toml(v))).collect()),
     }
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Reads `key: value` (YAML) or `key = value` (TOML) lines and `- item`

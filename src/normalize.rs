@@ -166,7 +166,6 @@ fn word_suffix(chars: &[NormChar], end: usize) -> usize {
 pub fn runs(chars: &[NormChar]) -> Vec<Run> {
     let mut out = Vec::new();
     let mut current: Option<(RunKind, usize)> = None;
-    let mut separated = false;
     for (i, c) in chars.iter().enumerate() {
         let kind = kind_of(c.ch);
         match (current, kind) {
@@ -178,14 +177,12 @@ pub fn runs(chars: &[NormChar]) -> Vec<Run> {
                 kind: k,
                 start,
                 end: i,
-                separated,
+                separated: false,
                 suffix: 0,
             });
-            separated = false;
         }
-        match kind {
-            Some(k) => current = Some((k, i)),
-            None => separated = !out.is_empty(),
+        if let Some(k) = kind {
+            current = Some((k, i));
         }
     }
     if let Some((kind, start)) = current {
@@ -193,7 +190,7 @@ pub fn runs(chars: &[NormChar]) -> Vec<Run> {
             kind,
             start,
             end: chars.len(),
-            separated,
+            separated: false,
             suffix: 0,
         });
     }
@@ -203,9 +200,22 @@ pub fn runs(chars: &[NormChar]) -> Vec<Run> {
             run.suffix = word_suffix(chars, run.end);
             run.end += run.suffix;
         }
-        // A suffix may have taken the only separator there was.
+        // After the suffixes: one may have taken the only separator there was.
         run.separated = previous_end.is_some_and(|end| run.start > end);
         previous_end = Some(run.end);
+    }
+    out
+}
+
+/// `text` on one line: every run of whitespace (line breaks included) as
+/// one space, trimmed.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
     }
     out
 }
@@ -355,6 +365,12 @@ mod tests {
         );
         assert_eq!(words("C++语言"), vec![w("c++", 2), w("语言", 0)]);
         assert_eq!(words("## 标题 #tag"), vec![w("标题", 0), w("tag", 0)]);
+    }
+
+    #[test]
+    fn whitespace_runs_are_one_space() {
+        assert_eq!(one_line("  java\n\n 线程池\t， "), "java 线程池 ，");
+        assert_eq!(one_line(" \n "), "");
     }
 
     #[test]

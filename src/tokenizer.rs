@@ -191,13 +191,8 @@ pub fn word_tokens(segmenter: &Segmenter, text: &str) -> TokenBuffer {
             }
             RunKind::Word if run.end - run.start <= MAX_WORD_CHARS => {
                 // `c++` is also `c`, at the same position.
-                let with_suffix = [run.end - run.suffix, run.end];
-                let ends = if run.suffix > 0 {
-                    &with_suffix[..]
-                } else {
-                    &with_suffix[1..]
-                };
-                for &end in ends {
+                let base_end = Some(run.end - run.suffix).filter(|_| run.suffix > 0);
+                for end in [base_end, Some(run.end)].into_iter().flatten() {
                     run_text.clear();
                     run_text.extend(chars[run.start..end].iter().map(|c| c.ch));
                     let (from, to) = (chars[run.start].from, chars[end - 1].to);

@@ -5,7 +5,8 @@
 //! string is a promise of exactly the notes that contain it, so when the
 //! string holds punctuation or symbols, the phrase query only proposes
 //! candidates and each is checked against the note's stored text (after the
-//! same normalisation, with runs of whitespace counted as one space).
+//! same normalisation, with runs of whitespace counted as one space: a line
+//! break in the stored text is a space in the query).
 //! Strings of letters, digits and CJK characters alone need no check: the
 //! grams phrase is already exact for them.
 
@@ -16,7 +17,7 @@ use tantivy::schema::{Field, Value};
 use tantivy::store::StoreReader;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyDocument, Term, TERMINATED};
 
-use crate::normalize::{is_cjk, is_word_char, normalize};
+use crate::normalize::{is_cjk, is_word_char, normalize, one_line};
 
 /// Stored-document blocks kept decompressed per segment while checking.
 const STORE_CACHE_BLOCKS: usize = 16;
@@ -43,7 +44,7 @@ impl CheckedPhrase {
     pub fn new(candidates: Box<dyn Query>, norm: &str, fields: &[Field]) -> Self {
         CheckedPhrase {
             candidates,
-            needle: squeeze(norm).into(),
+            needle: one_line(norm).into(),
             fields: fields.into(),
         }
     }
@@ -125,7 +126,7 @@ impl Check {
             document
                 .get_all(field)
                 .filter_map(|value| value.as_str())
-                .any(|text| squeeze(&normalize(text)).contains(&*self.needle))
+                .any(|text| one_line(&normalize(text)).contains(&*self.needle))
         })
     }
 }
@@ -181,12 +182,6 @@ impl Scorer for CheckedScorer {
     }
 }
 
-/// `text` with every run of whitespace as one space, trimmed: a line break
-/// in the stored text is a space in the query.
-fn squeeze(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,10 +201,5 @@ mod tests {
         ] {
             assert!(needs_check(&normalize(marked)), "{marked}");
         }
-    }
-
-    #[test]
-    fn whitespace_runs_are_one_space() {
-        assert_eq!(squeeze("  java\n\n 线程池\t， "), "java 线程池 ，");
     }
 }

@@ -12,6 +12,8 @@ use std::time::UNIX_EPOCH;
 
 use ignore::WalkBuilder;
 
+use crate::normalize::one_line;
+
 /// A note file found by the walk, with what the manifest compares.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NoteFile {
@@ -147,10 +149,6 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
         err = source;
     }
     one_line(&err.to_string())
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
